@@ -1,0 +1,53 @@
+# brukerstemme: every command sets up its own environment on first use (needs python3 and make).
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster
+export BRUKERSTEMME_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: setup demo run test dev bench lint format clean
+
+setup: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --quiet --python $(BIN)/python
+	touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+## Generate the sample waves into the data dir and materialize everything on the local instance.
+demo: setup
+	$(BIN)/brukerstemme demo
+
+## Materialize everything for the deliveries already in $$BRUKERSTEMME_DATA_DIR/landing.
+run: setup
+	$(BIN)/brukerstemme run
+
+## The test suite (what CI runs).
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+## Dagster UI and daemon (sensors, schedules) on http://127.0.0.1:3000
+dev: setup
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+## Benchmarks: make bench [SCENARIO=ingest|indicators|publish]
+bench: setup
+	$(BIN)/python -m bench $(SCENARIO)
+
+lint: setup
+	$(BIN)/ruff check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf .dagster data bench/out tests/artifacts

@@ -1,0 +1,106 @@
+"""Delivery files: discovery in landing/, content-hash archive, and which version is current.
+
+A unit's newest delivery replaces its earlier ones: a higher `_korrN` wins; the same name with new
+content replaces the old content. Every version ever seen stays in the archive (by sha256) with a
+record of its name and delivery time, so an auditor can always get the exact bytes back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from assets.ingest.units import parse_file_name
+from schemas.codebook import Codebook
+
+CHUNK = 1 << 20
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    wave: int
+    unit_id: str | None
+    correction: int
+    file_name: str
+    sha256: str
+    size: int
+    received_at: str  # ISO UTC; the file's modification time when first seen
+
+    @property
+    def archive_name(self) -> str:
+        return f"{self.sha256}{Path(self.file_name).suffix.lower()}"
+
+    def sort_key(self) -> tuple[int, str, str]:
+        return (self.correction, self.received_at, self.sha256)
+
+
+def describe(path: Path, wave: int, codebook: Codebook | None) -> Delivery:
+    parsed = parse_file_name(path.name, codebook) if codebook else None
+    stat = path.stat()
+    received = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).isoformat(timespec="seconds")
+    return Delivery(
+        wave=wave,
+        unit_id=parsed.unit_id if parsed else None,
+        correction=parsed.correction if parsed else 0,
+        file_name=path.name,
+        sha256=sha256_of(path),
+        size=stat.st_size,
+        received_at=received,
+    )
+
+
+def landing_files(landing: Path, wave: int) -> list[Path]:
+    folder = landing / str(wave)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+class Archive:
+    """Content-addressed copies of every delivery, plus one JSON record per (sha256, name)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.records = root / "records"
+
+    def path_of(self, delivery: Delivery) -> Path:
+        return self.root / delivery.sha256[:2] / delivery.archive_name
+
+    def store(self, source: Path, delivery: Delivery) -> Path:
+        target = self.path_of(delivery)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+            shutil.copyfile(source, tmp)
+            if sha256_of(tmp) != delivery.sha256:
+                tmp.unlink()
+                raise OSError(f"{source} changed while it was archived; try again")
+            tmp.replace(target)
+        record = self.records / str(delivery.wave) / f"{delivery.sha256}__{delivery.file_name}.json"
+        if not record.exists():
+            record.parent.mkdir(parents=True, exist_ok=True)
+            record.write_text(json.dumps(asdict(delivery), sort_keys=True), encoding="utf-8")
+        return target
+
+    def versions(self, wave: int, unit_id: str) -> list[Delivery]:
+        """Every archived delivery of a unit, oldest first."""
+        folder = self.records / str(wave)
+        found = []
+        for record in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            delivery = Delivery(**json.loads(record.read_text(encoding="utf-8")))
+            if delivery.unit_id == unit_id:
+                found.append(delivery)
+        return sorted(found, key=Delivery.sort_key)

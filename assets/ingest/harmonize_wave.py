@@ -1,0 +1,64 @@
+"""Join a wave's decoded units into the harmonized responses: geography, keys, one schema."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+import pandas as pd
+
+from reference import geography
+from schemas.harmonized import harmonized_columns, harmonized_schema
+
+PSEUDONYM_KEY_ENV = "BRUKERSTEMME_PSEUDONYM_KEY"
+DEFAULT_PSEUDONYM_KEY = "brukerstemme-development-key"  # set a secret key in production
+GEOGRAPHY_COLUMNS = [
+    "unit_type", "unit_name", "kommune_id", "kommune_id_2024", "split_2024", "county_id",
+    "rhf_id", "population", "size_class",
+]
+
+
+def respondent_keys(wave: int, units: pd.Series, ids: pd.Series) -> pd.Series:
+    """Stable pseudonymous keys: keyed HMAC of wave, unit and the vendor's respondent id."""
+    secret = os.environ.get(PSEUDONYM_KEY_ENV, DEFAULT_PSEUDONYM_KEY).encode("utf-8")
+    texts = f"{wave}|" + units.astype(str) + "|" + ids.astype(str)
+    return texts.map(
+        lambda t: hmac.new(secret, t.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+    ).astype(object)
+
+
+def harmonize_wave(decoded: pd.DataFrame, wave: int, code_list_year: int) -> pd.DataFrame:
+    """Harmonized responses of one wave from the concatenated decoded units."""
+    columns = harmonized_columns()
+    if decoded.empty:
+        return harmonized_schema().validate(_empty(columns))
+    frame = decoded.copy()
+    frame["wave"] = wave
+    geo = geography.unit_geography(sorted(frame["unit_id"].unique()), code_list_year)
+    frame = frame.merge(geo[["unit_id", *GEOGRAPHY_COLUMNS]], on="unit_id", how="left",
+                        validate="many_to_one")
+    frame["respondent_key"] = respondent_keys(wave, frame["unit_id"], frame["respondent_id"])
+    frame = _types(frame[columns])
+    frame = frame.sort_values(["unit_id", "source_row"], kind="stable").reset_index(drop=True)
+    return harmonized_schema().validate(frame, lazy=True)
+
+
+def _types(frame: pd.DataFrame) -> pd.DataFrame:
+    schema = harmonized_schema()
+    out = {}
+    for name, column in schema.columns.items():
+        series = frame[name]
+        dtype = str(column.dtype)
+        if dtype in ("str", "string", "object"):
+            out[name] = series.astype(object).where(series.notna(), None)
+        elif dtype == "datetime64[ms]":
+            out[name] = pd.to_datetime(series).astype("datetime64[ms]")
+        else:
+            out[name] = series.astype(dtype)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    schema = harmonized_schema()
+    return pd.DataFrame({c: pd.Series(dtype=str(schema.columns[c].dtype)) for c in columns})

@@ -1,0 +1,56 @@
+"""Parsed raw tables of archived deliveries in the restricted zone.
+
+Every archived version is parsed once with its wave's codebook reader and kept as Parquet of
+text cells (free text included: this is the restricted zone). A file that cannot be read gets a
+small JSON note with the reason instead, so validation sees the same outcome every time.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from assets.ingest.deliveries import Delivery
+from assets.ingest.errors import FileRejected
+from assets.ingest.readers import RawTable, read_delivery
+from assets.storage import DataZones, write_parquet
+from schemas.codebook import Codebook
+
+
+def _base(zones: DataZones, delivery: Delivery) -> Path:
+    return zones.restricted / "raw" / f"wave={delivery.wave}" / f"unit={delivery.unit_id}"
+
+
+def store_raw(zones: DataZones, delivery: Delivery, archived: Path, codebook: Codebook) -> str:
+    """Parse an archived file unless already done; return 'parsed' or the rejection reason."""
+    base = _base(zones, delivery)
+    table_path, note_path = base / f"{delivery.sha256}.parquet", base / f"{delivery.sha256}.json"
+    if table_path.exists():
+        return "parsed"
+    if note_path.exists():
+        return json.loads(note_path.read_text(encoding="utf-8"))["reason"]
+    try:
+        table = read_delivery(archived, codebook, delivery.file_name)
+    except FileRejected as exc:
+        base.mkdir(parents=True, exist_ok=True)
+        note = {"reason": exc.reason, "detail": exc.detail, "file_name": delivery.file_name}
+        note_path.write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
+        return exc.reason
+    write_parquet(table.frame.astype({c: object for c in table.frame.columns if c != "source_row"}),
+                  table_path)
+    return "parsed"
+
+
+def load_raw(zones: DataZones, delivery: Delivery) -> RawTable:
+    """The parsed table of an archived version; raises FileRejected for an unreadable file."""
+    base = _base(zones, delivery)
+    note_path = base / f"{delivery.sha256}.json"
+    if note_path.exists():
+        note = json.loads(note_path.read_text(encoding="utf-8"))
+        raise FileRejected(note["reason"], note["detail"])
+    frame = pd.read_parquet(base / f"{delivery.sha256}.parquet")
+    text_columns = [c for c in frame.columns if c != "source_row"]
+    frame[text_columns] = frame[text_columns].astype(object).where(frame[text_columns].notna(), None)
+    return RawTable(frame)

@@ -1,0 +1,65 @@
+"""Command line: `brukerstemme generate | run | demo`.
+
+- generate: write synthetic deliveries in the vendors' formats (see generator/).
+- run:      materialize everything for the deliveries in the data dir's landing/.
+- demo:     generate the default sample waves into the data dir, then run.
+The data dir is BRUKERSTEMME_DATA_DIR (default ./data); the Dagster instance is DAGSTER_HOME.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from assets.storage import DataZones
+
+
+def _print_outputs(zones: DataZones) -> None:
+    print("\nOutputs:")
+    for label, path in [
+        ("ledger", zones.ledger),
+        ("harmonized", zones.warehouse / "harmonized"),
+        ("published cells", zones.published / "indicators.parquet"),
+        ("mart", zones.published / "mart.duckdb"),
+        ("reports", zones.published / "reports"),
+        ("dashboard", zones.published / "dashboard" / "index.html"),
+    ]:
+        if path.exists():
+            print(f"  {label:16} {path}")
+
+
+def run(zones: DataZones) -> None:
+    from pipelines.runner import materialize_all
+
+    materialize_all(zones)
+    _print_outputs(zones)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="brukerstemme", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("generate", help="write synthetic deliveries (options: see generate --help)",
+                   add_help=False)
+    sub.add_parser("run", help="materialize everything for the deliveries in landing/")
+    demo = sub.add_parser("demo", help="generate sample waves into the data dir, then run")
+    demo.add_argument("--scale", type=float, default=1.0)
+    args, rest = parser.parse_known_args(argv)
+    zones = DataZones.from_env()
+    if args.command == "generate":
+        from generator.cli import main as generate_main
+
+        return generate_main(rest)
+    if args.command == "run":
+        run(zones)
+        return 0
+    from generator.cli import main as generate_main
+
+    generate_main(["--out", str(zones.root), "--anomalies", "--scale", str(args.scale)])
+    run(zones)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

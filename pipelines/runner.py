@@ -1,0 +1,61 @@
+"""Materialize everything for the deliveries in landing/, on the configured Dagster instance.
+
+Registers a unit partition for every delivered unit, runs the per-unit job for each (wave, unit),
+then the per-wave job for each wave with deliveries, then the cross-wave job. Every run is a
+real Dagster run in the instance (visible in the UI with its partitions and checks).
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.ingest.deliveries import landing_files
+from assets.ingest.units import parse_file_name
+from assets.storage import DataZones
+from pipelines.definitions import defs
+from pipelines.jobs import NATIONAL_JOB, UNIT_JOB, WAVE_JOB
+from pipelines.partitions import UNIT_PARTITIONS_NAME, wave_unit_key
+from schemas.codebook import codebooks
+
+
+def delivered_units(zones: DataZones) -> dict[int, list[str]]:
+    """Units with at least one recognizable delivery in landing/, per known wave."""
+    found: dict[int, list[str]] = {}
+    for wave, book in codebooks().items():
+        parsed = (parse_file_name(path.name, book) for path in landing_files(zones.landing, wave))
+        units = {p.unit_id for p in parsed if p is not None}
+        if units:
+            found[wave] = sorted(units)
+    return found
+
+
+def register_units(instance: dg.DagsterInstance, units: dict[int, list[str]]) -> None:
+    wanted = sorted({u for us in units.values() for u in us})
+    known = set(instance.get_dynamic_partitions(UNIT_PARTITIONS_NAME))
+    new = [u for u in wanted if u not in known]
+    if new:
+        instance.add_dynamic_partitions(UNIT_PARTITIONS_NAME, new)
+
+
+def _run(job_name: str, instance: dg.DagsterInstance, partition_key: str | None = None) -> dg.ExecuteInProcessResult:
+    job = defs.resolve_job_def(job_name)
+    result = job.execute_in_process(instance=instance, partition_key=partition_key, raise_on_error=False)
+    if not result.success:
+        raise RuntimeError(f"run {result.run_id} of {job_name} [{partition_key}] failed; see the Dagster UI")
+    return result
+
+
+def materialize_all(zones: DataZones, instance: dg.DagsterInstance | None = None, log=print) -> dict[int, list[str]]:
+    instance = instance or dg.DagsterInstance.get()
+    units = delivered_units(zones)
+    register_units(instance, units)
+    for wave, unit_ids in units.items():
+        log(f"wave {wave}: ingesting {len(unit_ids)} units")
+        for unit_id in unit_ids:
+            _run(UNIT_JOB, instance, str(wave_unit_key(wave, unit_id)))
+    for wave in units:
+        log(f"wave {wave}: harmonizing")
+        _run(WAVE_JOB, instance, str(wave))
+    log("ledger and cross-wave outputs")
+    _run(NATIONAL_JOB, instance)
+    return units
