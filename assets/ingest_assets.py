@@ -9,7 +9,12 @@ import pandas as pd
 from assets.ingest.deliveries import Archive, describe, landing_files
 from assets.ingest.errors import FileRejected
 from assets.ingest.harmonize_wave import harmonize_wave
-from assets.ingest.ledger import assemble_ledger, files_missing_from_ledger, unattributable, unbalanced_files
+from assets.ingest.ledger import (
+    assemble_ledger,
+    files_missing_from_ledger,
+    unattributable,
+    unbalanced_files,
+)
 from assets.ingest.raw_store import load_raw, store_raw
 from assets.ingest.unit_ingest import ingest_unit
 from assets.ingest.validate import rejected_unread, validate_table
@@ -21,13 +26,16 @@ from schemas.codebook import codebook_for, codebooks
 
 INGEST = "ingest"
 
+
 @dg.asset(
     partitions_def=wave_unit_partitions(),
     group_name=INGEST,
     kinds={"python", "parquet"},
     description="Every delivery of a unit archived by sha256 and parsed with its wave's reader.",
 )
-def raw_deliveries(context: dg.AssetExecutionContext, data: DataZonesResource) -> dg.MaterializeResult:
+def raw_deliveries(
+    context: dg.AssetExecutionContext, data: DataZonesResource
+) -> dg.MaterializeResult:
     wave, unit_id = split_key(context)
     zones, codebook = data.zones(), codebook_for(wave)
     archive = Archive(zones.archive)
@@ -39,30 +47,51 @@ def raw_deliveries(context: dg.AssetExecutionContext, data: DataZonesResource) -
     rows = []
     for delivery in versions:
         outcome = store_raw(zones, delivery, archive.path_of(delivery), codebook)
-        rows.append({"file": delivery.file_name, "sha256": delivery.sha256,
-                     "received_at": delivery.received_at, "parsed": outcome})
+        rows.append(
+            {
+                "file": delivery.file_name,
+                "sha256": delivery.sha256,
+                "received_at": delivery.received_at,
+                "parsed": outcome,
+            }
+        )
     if not versions:
         context.log.warning(f"no delivery for unit {unit_id} in wave {wave}")
-    return dg.MaterializeResult(metadata={
-        "versions": dg.MetadataValue.md(markdown_table(pd.DataFrame(rows))),
-        "n_versions": len(versions),
-        "sha256": ", ".join(r["sha256"] for r in rows),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "versions": dg.MetadataValue.md(markdown_table(pd.DataFrame(rows))),
+            "n_versions": len(versions),
+            "sha256": ", ".join(r["sha256"] for r in rows),
+        }
+    )
+
 
 @dg.asset(
     partitions_def=wave_unit_partitions(),
     group_name=INGEST,
     deps=[raw_deliveries],
     kinds={"python", "pandera", "parquet"},
-    description="Pandera-validated rows of the unit's current delivery; quarantine, duplicates and ledger rows of every version.",
+    description=(
+        "Pandera-validated rows of the unit's current delivery; quarantine, duplicates "
+        "and ledger rows of every version."
+    ),
 )
-def validated_responses(context: dg.AssetExecutionContext, data: DataZonesResource) -> dg.MaterializeResult:
+def validated_responses(
+    context: dg.AssetExecutionContext, data: DataZonesResource
+) -> dg.MaterializeResult:
     wave, unit_id = split_key(context)
     zones, codebook = data.zones(), codebook_for(wave)
     results = []
     for delivery in Archive(zones.archive).versions(wave, unit_id):
         try:
-            results.append((delivery, validate_table(load_raw(zones, delivery), delivery.file_name, unit_id, codebook)))
+            results.append(
+                (
+                    delivery,
+                    validate_table(
+                        load_raw(zones, delivery), delivery.file_name, unit_id, codebook
+                    ),
+                )
+            )
         except FileRejected as exc:
             results.append((delivery, rejected_unread(exc.reason, exc.detail)))
     outcome = ingest_unit(results, codebook)
@@ -72,43 +101,62 @@ def validated_responses(context: dg.AssetExecutionContext, data: DataZonesResour
     write_parquet(outcome.ledger, zones.unit_part("ledger", wave, unit_id))
     for row in outcome.ledger.itertuples():
         if row.status == "rejected":
-            context.log.error(f"{row.file_name} (wave {wave}, unit {unit_id}) rejected: {row.reason}: {row.detail}")
+            context.log.error(
+                f"{row.file_name} (wave {wave}, unit {unit_id}) rejected: "
+                f"{row.reason}: {row.detail}"
+            )
     current = outcome.ledger[outcome.ledger["status"] == "accepted"]
-    reasons = outcome.quarantine["reason"].value_counts().to_dict() if len(outcome.quarantine) else {}
-    return dg.MaterializeResult(metadata={
-        "current_file": current["file_name"].iloc[0] if len(current) else "none",
-        "rows_in": int(current["rows_in"].sum()),
-        "rows_accepted": int(current["rows_accepted"].sum()),
-        "rows_quarantined": int(current["rows_quarantined"].sum()),
-        "rows_duplicate": int(current["rows_duplicate"].sum()),
-        "reasons": dg.MetadataValue.json({str(k): int(v) for k, v in reasons.items()}),
-        "ledger": dg.MetadataValue.md(markdown_table(outcome.ledger.drop(columns=["detail"]))),
-        "skip_logic_answers_reset": len(outcome.skip_log),
-    })
+    reasons = (
+        outcome.quarantine["reason"].value_counts().to_dict() if len(outcome.quarantine) else {}
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "current_file": current["file_name"].iloc[0] if len(current) else "none",
+            "rows_in": int(current["rows_in"].sum()),
+            "rows_accepted": int(current["rows_accepted"].sum()),
+            "rows_quarantined": int(current["rows_quarantined"].sum()),
+            "rows_duplicate": int(current["rows_duplicate"].sum()),
+            "reasons": dg.MetadataValue.json({str(k): int(v) for k, v in reasons.items()}),
+            "ledger": dg.MetadataValue.md(markdown_table(outcome.ledger.drop(columns=["detail"]))),
+            "skip_logic_answers_reset": len(outcome.skip_log),
+        }
+    )
+
 
 @dg.asset(
     partitions_def=wave_partitions(),
     group_name=INGEST,
-    deps=[dg.AssetDep(validated_responses, partition_mapping=dg.MultiToSingleDimensionPartitionMapping(
-        partition_dimension_name="wave"))],
+    deps=[
+        dg.AssetDep(
+            validated_responses,
+            partition_mapping=dg.MultiToSingleDimensionPartitionMapping(
+                partition_dimension_name="wave"
+            ),
+        )
+    ],
     kinds={"python", "pandera", "parquet"},
     description="One wave's harmonized responses: one schema for all waves, no free text.",
 )
-def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResource) -> dg.MaterializeResult:
+def harmonized_responses(
+    context: dg.AssetExecutionContext, data: DataZonesResource
+) -> dg.MaterializeResult:
     wave = int(context.partition_key)
     zones, codebook = data.zones(), codebook_for(wave)
     decoded = read_parquets(zones.unit_parts("validated", wave))
     frame = harmonize_wave(decoded, wave, codebook.code_list_year)
     path = write_parquet(frame, zones.harmonized(wave))
     by_unit = frame.groupby("unit_id").size()
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(path)),
-        "rows": len(frame),
-        "units": int(by_unit.size),
-        "units_under_10": int((by_unit < 10).sum()),
-        "content_sha256": content_hash(frame),
-        "codebook": f"{codebook.source.name} v{codebook.version}",
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "rows": len(frame),
+            "units": int(by_unit.size),
+            "units_under_10": int((by_unit < 10).sum()),
+            "content_sha256": content_hash(frame),
+            "codebook": f"{codebook.source.name} v{codebook.version}",
+        }
+    )
+
 
 @dg.asset(
     group_name=INGEST,
@@ -116,7 +164,9 @@ def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResou
     kinds={"python", "parquet"},
     description="One row per delivery file ever seen: status, reason and its row counts.",
 )
-def delivery_ledger(context: dg.AssetExecutionContext, data: DataZonesResource) -> dg.MaterializeResult:
+def delivery_ledger(
+    context: dg.AssetExecutionContext, data: DataZonesResource
+) -> dg.MaterializeResult:
     zones = data.zones()
     extra = unattributable(zones.landing, codebooks(), Archive(zones.archive))
     for row in extra.itertuples():
@@ -125,16 +175,22 @@ def delivery_ledger(context: dg.AssetExecutionContext, data: DataZonesResource) 
     ledger = assemble_ledger([*parts, extra])
     write_parquet(ledger, zones.ledger)
     counts = ledger["status"].value_counts().to_dict()
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(zones.ledger)),
-        "files": len(ledger),
-        **{f"files_{k}": int(v) for k, v in counts.items()},
-        "rows_in": int(ledger["rows_in"].sum()),
-        "content_sha256": content_hash(ledger),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(zones.ledger)),
+            "files": len(ledger),
+            **{f"files_{k}": int(v) for k, v in counts.items()},
+            "rows_in": int(ledger["rows_in"].sum()),
+            "content_sha256": content_hash(ledger),
+        }
+    )
 
-@dg.asset_check(asset=delivery_ledger, blocking=True,
-                description="Every landed file is in the ledger and every file's rows add up.")
+
+@dg.asset_check(
+    asset=delivery_ledger,
+    blocking=True,
+    description="Every landed file is in the ledger and every file's rows add up.",
+)
 def ledger_reconciles(data: DataZonesResource) -> dg.AssetCheckResult:
     zones = data.zones()
     ledger = pd.read_parquet(zones.ledger)
@@ -142,6 +198,8 @@ def ledger_reconciles(data: DataZonesResource) -> dg.AssetCheckResult:
     missing = files_missing_from_ledger(ledger, zones.landing)
     return dg.AssetCheckResult(
         passed=unbalanced.empty and not missing,
-        metadata={"unbalanced_files": dg.MetadataValue.md(markdown_table(unbalanced)),
-                  "files_missing_from_ledger": ", ".join(missing) or "none"},
+        metadata={
+            "unbalanced_files": dg.MetadataValue.md(markdown_table(unbalanced)),
+            "files_missing_from_ledger": ", ".join(missing) or "none",
+        },
     )

@@ -49,7 +49,7 @@ class DataZones:
         return self.restricted / "archive"
 
     def unit_part(self, table: str, wave: int, unit_id: str) -> Path:
-        """Per-unit part of a restricted table, e.g. restricted/quarantine/wave=2019/unit=0301.parquet."""
+        """Per-unit part of a restricted table: restricted/<table>/wave=<w>/unit=<u>.parquet."""
         return self.restricted / table / f"wave={wave}" / f"unit={unit_id}.parquet"
 
     def unit_parts(self, table: str, wave: int | None = None) -> list[Path]:

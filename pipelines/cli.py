@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from assets.storage import DataZones
 
@@ -37,11 +36,15 @@ def run(zones: DataZones) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="brukerstemme", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="brukerstemme",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("generate", help="write synthetic deliveries (options: see generate --help)",
-                   add_help=False)
+    sub.add_parser(
+        "generate", help="write synthetic deliveries (options: see generate --help)", add_help=False
+    )
     sub.add_parser("run", help="materialize everything for the deliveries in landing/")
     demo = sub.add_parser("demo", help="generate sample waves into the data dir, then run")
     demo.add_argument("--scale", type=float, default=1.0)

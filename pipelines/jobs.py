@@ -17,10 +17,21 @@ unpartitioned_assets = dg.AssetSelection.assets("delivery_ledger")
 
 def all_jobs() -> list[dg.UnresolvedAssetJobDefinition]:
     return [
-        dg.define_asset_job(UNIT_JOB, selection=unit_assets, partitions_def=wave_unit_partitions(),
-                            description="Archive, parse and validate one unit's deliveries in one wave."),
-        dg.define_asset_job(WAVE_JOB, selection=wave_assets, partitions_def=wave_partitions(),
-                            description="Harmonize one wave and everything computed per wave."),
-        dg.define_asset_job(NATIONAL_JOB, selection=unpartitioned_assets,
-                            description="Ledger and the outputs that span all waves."),
+        dg.define_asset_job(
+            UNIT_JOB,
+            selection=unit_assets,
+            partitions_def=wave_unit_partitions(),
+            description="Archive, parse and validate one unit's deliveries in one wave.",
+        ),
+        dg.define_asset_job(
+            WAVE_JOB,
+            selection=wave_assets,
+            partitions_def=wave_partitions(),
+            description="Harmonize one wave and everything computed per wave.",
+        ),
+        dg.define_asset_job(
+            NATIONAL_JOB,
+            selection=unpartitioned_assets,
+            description="Ledger and the outputs that span all waves.",
+        ),
     ]

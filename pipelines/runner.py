@@ -37,15 +37,23 @@ def register_units(instance: dg.DagsterInstance, units: dict[int, list[str]]) ->
         instance.add_dynamic_partitions(UNIT_PARTITIONS_NAME, new)
 
 
-def _run(job_name: str, instance: dg.DagsterInstance, partition_key: str | None = None) -> dg.ExecuteInProcessResult:
+def _run(
+    job_name: str, instance: dg.DagsterInstance, partition_key: str | None = None
+) -> dg.ExecuteInProcessResult:
     job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(instance=instance, partition_key=partition_key, raise_on_error=False)
+    result = job.execute_in_process(
+        instance=instance, partition_key=partition_key, raise_on_error=False
+    )
     if not result.success:
-        raise RuntimeError(f"run {result.run_id} of {job_name} [{partition_key}] failed; see the Dagster UI")
+        raise RuntimeError(
+            f"run {result.run_id} of {job_name} [{partition_key}] failed; see the Dagster UI"
+        )
     return result
 
 
-def materialize_all(zones: DataZones, instance: dg.DagsterInstance | None = None, log=print) -> dict[int, list[str]]:
+def materialize_all(
+    zones: DataZones, instance: dg.DagsterInstance | None = None, log=print
+) -> dict[int, list[str]]:
     instance = instance or dg.DagsterInstance.get()
     units = delivered_units(zones)
     register_units(instance, units)

@@ -50,7 +50,9 @@ def normalize_code(value: object) -> str:
 @dataclass(frozen=True)
 class ValueSet:
     name: str
-    match: str  # "codes": raw values are codes looked up in `codes`; "labels": raw values are labels
+    match: (
+        str  # "codes": raw values are codes looked up in `codes`; "labels": raw values are labels
+    )
     codes: dict[str, str]  # normalized raw code → label text
     labels: dict[str, Any]  # normalized label → harmonized value
     blank: Any  # harmonized value of an empty cell
@@ -227,7 +229,9 @@ def _load_all(dirs: tuple[Path, ...]) -> dict[int, Codebook]:
         for path in sorted(folder.glob("*.yaml")):
             book = load_codebook(path)
             if book.wave in books:
-                raise CodebookError(f"wave {book.wave} has two codebooks: {path}, {books[book.wave].source}")
+                raise CodebookError(
+                    f"wave {book.wave} has two codebooks: {path}, {books[book.wave].source}"
+                )
             books[book.wave] = book
     return dict(sorted(books.items()))
 

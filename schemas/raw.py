@@ -40,13 +40,17 @@ def _age(variable: Variable, bounds: tuple[int, int]) -> list[pa.Check]:
         return variable.reference_year - number if variable.type == "birth_year" else number
 
     return [
-        pa.Check(lambda s: s.isna() | s.str.fullmatch(INTEGER.pattern).fillna(False), name=OUT_OF_RANGE),
-        pa.Check(lambda s: s.isna() | age(s).isna() | age(s).between(low, high), name=AGE_OUT_OF_RANGE),
+        pa.Check(
+            lambda s: s.isna() | s.str.fullmatch(INTEGER.pattern).fillna(False), name=OUT_OF_RANGE
+        ),
+        pa.Check(
+            lambda s: s.isna() | age(s).isna() | age(s).between(low, high), name=AGE_OUT_OF_RANGE
+        ),
     ]
 
 
 def parse_dates(series: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    """Dates from text in any of the formats ("iso8601" for ISO with offset); NaT where none fits."""
+    """Dates from text in any of the formats ("iso8601": ISO with offset); NaT if none fits."""
     result = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ms]")
     for fmt in (*formats, "iso8601"):
         todo = result.isna() & series.notna()

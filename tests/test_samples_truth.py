@@ -38,7 +38,9 @@ def results(samples: Path, truth_files: pd.DataFrame) -> dict[str, FileValidatio
     return {row.path: _validate(samples, row.path) for row in truth_files.itertuples()}
 
 
-def test_file_status_and_counts(truth_files: pd.DataFrame, results: dict[str, FileValidation]) -> None:
+def test_file_status_and_counts(
+    truth_files: pd.DataFrame, results: dict[str, FileValidation]
+) -> None:
     for row in truth_files.itertuples():
         result = results[row.path]
         assert result.status == row.expected_file_status, row.path
@@ -57,7 +59,9 @@ def test_rejections_name_both_units(results: dict[str, FileValidation]) -> None:
     assert "1201" in not_listed.detail and "2020" in not_listed.detail
 
 
-def test_row_status_and_reason(truth_rows: pd.DataFrame, results: dict[str, FileValidation]) -> None:
+def test_row_status_and_reason(
+    truth_rows: pd.DataFrame, results: dict[str, FileValidation]
+) -> None:
     for path, rows in truth_rows.groupby("file_path"):
         result = results[path]
         statuses = {"quarantined": {}, "duplicate": {}}
@@ -112,7 +116,9 @@ def test_harmonized_values(truth_rows: pd.DataFrame, results: dict[str, FileVali
             mine = ours.loc[row.row_number]
             for column in ours.columns:
                 expected, actual = _normal(getattr(row, column)), _normal(mine[column])
-                assert actual == expected, f"{path} row {row.row_number} {column}: {actual!r} != {expected!r}"
+                assert actual == expected, (
+                    f"{path} row {row.row_number} {column}: {actual!r} != {expected!r}"
+                )
                 compared += 1
     assert compared > 10_000
 

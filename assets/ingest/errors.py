@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# Whole-file reasons (the ledger's `reason`; the file's rows are quarantined as file_rejected:<code>).
+# Whole-file reasons: the ledger's `reason`; the rows are quarantined as file_rejected:<code>.
 UNREADABLE_FILE = "unreadable_file"
 EMPTY_FILE = "empty_file"
 UNIT_MISMATCH = "unit_mismatch"

@@ -37,7 +37,9 @@ def _age_years(series: pd.Series, variable: Variable) -> pd.Series:
 
 def age_band_of(age: pd.Series) -> pd.Series:
     bins = [b for b, _ in AGE_BANDS] + [200]
-    banded = pd.cut(age.astype("Float64"), bins=bins, right=False, labels=[lbl for _, lbl in AGE_BANDS])
+    banded = pd.cut(
+        age.astype("Float64"), bins=bins, right=False, labels=[lbl for _, lbl in AGE_BANDS]
+    )
     return banded.astype(object).where(age.notna(), "ubesvart")
 
 
@@ -76,10 +78,17 @@ def _apply_skip_logic(frame: pd.DataFrame, tokens: pd.DataFrame, codebook: Codeb
                 continue
             given = closed & ~frame[item].isin(["ubesvart", "ikke_aktuelt"]) & frame[item].notna()
             if given.any():
-                logs.append(pd.DataFrame({
-                    "source_row": frame.loc[given, SOURCE_ROW].to_numpy(), "item": item,
-                    "filter": rule.filter, "raw_column": raw_of[item],
-                    "value_given": tokens.loc[given, raw_of[item]].to_numpy()}))
+                logs.append(
+                    pd.DataFrame(
+                        {
+                            "source_row": frame.loc[given, SOURCE_ROW].to_numpy(),
+                            "item": item,
+                            "filter": rule.filter,
+                            "raw_column": raw_of[item],
+                            "value_given": tokens.loc[given, raw_of[item]].to_numpy(),
+                        }
+                    )
+                )
             frame.loc[closed, item] = "ikke_aktuelt"
     log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=SKIP_LOG_COLUMNS)
     return frame, log
@@ -97,7 +106,9 @@ def _complete(frame: pd.DataFrame, q) -> pd.DataFrame:
             distinct = [v for v in values.dropna().unique()]
             is_code = {v: _is_number(v) for v in distinct}
             codes = values.map({v: v if is_code[v] else None for v in distinct})
-            frame[missing_column(item)] = values.map({v: None if is_code[v] else v for v in distinct})
+            frame[missing_column(item)] = values.map(
+                {v: None if is_code[v] else v for v in distinct}
+            )
             frame[item] = pd.to_numeric(codes, errors="coerce").astype("Int8")
         else:
             frame[item] = pd.array([None] * len(frame), dtype="Int8")

@@ -14,8 +14,15 @@ from schemas.harmonized import harmonized_columns, harmonized_schema
 PSEUDONYM_KEY_ENV = "BRUKERSTEMME_PSEUDONYM_KEY"
 DEFAULT_PSEUDONYM_KEY = "brukerstemme-development-key"  # set a secret key in production
 GEOGRAPHY_COLUMNS = [
-    "unit_type", "unit_name", "kommune_id", "kommune_id_2024", "split_2024", "county_id",
-    "rhf_id", "population", "size_class",
+    "unit_type",
+    "unit_name",
+    "kommune_id",
+    "kommune_id_2024",
+    "split_2024",
+    "county_id",
+    "rhf_id",
+    "population",
+    "size_class",
 ]
 
 
@@ -36,8 +43,9 @@ def harmonize_wave(decoded: pd.DataFrame, wave: int, code_list_year: int) -> pd.
     frame = decoded.copy()
     frame["wave"] = wave
     geo = geography.unit_geography(sorted(frame["unit_id"].unique()), code_list_year)
-    frame = frame.merge(geo[["unit_id", *GEOGRAPHY_COLUMNS]], on="unit_id", how="left",
-                        validate="many_to_one")
+    frame = frame.merge(
+        geo[["unit_id", *GEOGRAPHY_COLUMNS]], on="unit_id", how="left", validate="many_to_one"
+    )
     frame["respondent_key"] = respondent_keys(wave, frame["unit_id"], frame["respondent_id"])
     frame = _types(frame[columns])
     frame = frame.sort_values(["unit_id", "source_row"], kind="stable").reset_index(drop=True)

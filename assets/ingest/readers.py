@@ -116,9 +116,7 @@ def _read_csv(path: Path, codebook: Codebook) -> RawTable:
     table = pacsv.read_csv(
         io.BytesIO(text.encode("utf-8")),
         read_options=pacsv.ReadOptions(block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(
-            delimiter=separator, newlines_in_values=True
-        ),
+        parse_options=pacsv.ParseOptions(delimiter=separator, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types={name: pa.string() for name in header},
             strings_can_be_null=True,

@@ -8,6 +8,7 @@ Each version gets one ledger row whose counts balance: rows_in = accepted + quar
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import pandas as pd
 
 from assets.ingest.deliveries import Delivery
@@ -16,8 +17,18 @@ from assets.ingest.validate import FileValidation
 from schemas.codebook import Codebook
 
 LEDGER_COLUMNS = [
-    "wave", "unit_id", "file_name", "sha256", "received_at", "status", "reason", "detail",
-    "rows_in", "rows_accepted", "rows_quarantined", "rows_duplicate",
+    "wave",
+    "unit_id",
+    "file_name",
+    "sha256",
+    "received_at",
+    "status",
+    "reason",
+    "detail",
+    "rows_in",
+    "rows_accepted",
+    "rows_quarantined",
+    "rows_duplicate",
 ]
 
 
@@ -33,10 +44,17 @@ class UnitIngest:
 
 def ledger_row(delivery: Delivery, result: FileValidation, status: str) -> dict:
     return {
-        "wave": delivery.wave, "unit_id": delivery.unit_id, "file_name": delivery.file_name,
-        "sha256": delivery.sha256, "received_at": delivery.received_at, "status": status,
-        "reason": result.reason, "detail": result.detail, "rows_in": result.rows_in,
-        "rows_accepted": result.rows_accepted, "rows_quarantined": result.rows_quarantined,
+        "wave": delivery.wave,
+        "unit_id": delivery.unit_id,
+        "file_name": delivery.file_name,
+        "sha256": delivery.sha256,
+        "received_at": delivery.received_at,
+        "status": status,
+        "reason": result.reason,
+        "detail": result.detail,
+        "rows_in": result.rows_in,
+        "rows_accepted": result.rows_accepted,
+        "rows_quarantined": result.rows_quarantined,
         "rows_duplicate": result.rows_duplicate,
     }
 
@@ -54,15 +72,26 @@ def ingest_unit(results: list[tuple[Delivery, FileValidation]], codebook: Codebo
             status = "accepted" if current and delivery is current[0] else "superseded"
         rows.append(ledger_row(delivery, result, status))
         if len(result.quarantine):
-            findings.append(result.quarantine.assign(
-                wave=delivery.wave, unit_id=delivery.unit_id,
-                file_name=delivery.file_name, sha256=delivery.sha256))
+            findings.append(
+                result.quarantine.assign(
+                    wave=delivery.wave,
+                    unit_id=delivery.unit_id,
+                    file_name=delivery.file_name,
+                    sha256=delivery.sha256,
+                )
+            )
         if result.raw is not None:
             raw[delivery.sha256] = result.raw
     validated, skip_log = _decode_current(current, codebook)
     quarantine = pd.concat(findings, ignore_index=True) if findings else pd.DataFrame()
-    return UnitIngest(pd.DataFrame(rows, columns=LEDGER_COLUMNS), validated, quarantine,
-                      skip_log, raw, current[0] if current else None)
+    return UnitIngest(
+        pd.DataFrame(rows, columns=LEDGER_COLUMNS),
+        validated,
+        quarantine,
+        skip_log,
+        raw,
+        current[0] if current else None,
+    )
 
 
 def _decode_current(current: tuple[Delivery, FileValidation] | None, codebook: Codebook):
@@ -74,6 +103,10 @@ def _decode_current(current: tuple[Delivery, FileValidation] | None, codebook: C
     decoded["unit_id"] = delivery.unit_id
     decoded["source_file"] = delivery.file_name
     decoded["source_sha256"] = delivery.sha256
-    skip_log = skip_log.assign(wave=delivery.wave, unit_id=delivery.unit_id,
-                               file_name=delivery.file_name, sha256=delivery.sha256)
+    skip_log = skip_log.assign(
+        wave=delivery.wave,
+        unit_id=delivery.unit_id,
+        file_name=delivery.file_name,
+        sha256=delivery.sha256,
+    )
     return decoded, skip_log

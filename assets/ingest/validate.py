@@ -54,44 +54,65 @@ class FileValidation:
 
 def _findings(rows: pd.Series, status: str, reason: str, column, value, detail) -> pd.DataFrame:
     return pd.DataFrame(
-        {"source_row": rows.astype("int32").to_numpy(), "status": status, "reason": reason,
-         "column": column, "value": value, "detail": detail}
+        {
+            "source_row": rows.astype("int32").to_numpy(),
+            "status": status,
+            "reason": reason,
+            "column": column,
+            "value": value,
+            "detail": detail,
+        }
     )
 
 
 def _empty_findings() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int32" if c == "source_row" else object)
-                         for c in QUARANTINE_COLUMNS})
+    return pd.DataFrame(
+        {c: pd.Series(dtype="int32" if c == "source_row" else object) for c in QUARANTINE_COLUMNS}
+    )
 
 
 def _rejected(reason: str, detail: str, table: RawTable | None) -> FileValidation:
     raw = table.frame if table is not None else None
     rows = raw[SOURCE_ROW] if raw is not None else pd.Series([], dtype="int32")
-    findings = _findings(rows, "quarantined", errors.FILE_REJECTED_PREFIX + reason, None, None, detail)
+    findings = _findings(
+        rows, "quarantined", errors.FILE_REJECTED_PREFIX + reason, None, None, detail
+    )
     empty = pd.DataFrame(columns=[SOURCE_ROW])
     return FileValidation("rejected", reason, detail, len(rows), empty, findings, raw)
 
 
-def check_unit(tokens: pd.DataFrame, unit_id: str, codebook: Codebook) -> tuple[str | None, str | None]:
+def check_unit(
+    tokens: pd.DataFrame, unit_id: str, codebook: Codebook
+) -> tuple[str | None, str | None]:
     """(unit found in content, mismatch sentence or None)."""
     year = codebook.code_list_year
     if codebook.unit_column:
         delivered = sorted(set(tokens[codebook.unit_column].dropna()))
         codes = sorted({normalize_unit_code(v) or v for v in delivered})
         if codes != [unit_id]:
-            shown = ", ".join(f"{d} ({c})" if d != c else d for d, c in zip(delivered, codes, strict=False))
-            return ",".join(codes), f"file name says unit {unit_id}, content says {shown or 'nothing'}"
+            shown = ", ".join(
+                f"{d} ({c})" if d != c else d for d, c in zip(delivered, codes, strict=False)
+            )
+            return ",".join(
+                codes
+            ), f"file name says unit {unit_id}, content says {shown or 'nothing'}"
         return unit_id, None
     names = sorted(set(tokens[codebook.unit_name_column].dropna().map(str)))
     bad = [n for n in names if not geography.names_match(n, unit_id, year)]
     if bad or not names:
-        expected = geography.unit_name(unit_id, year) if geography.is_valid_unit(unit_id, year) else "?"
-        return None, (f"file name says unit {unit_id} ({expected}), content names "
-                      f"{', '.join(repr(b) for b in bad) or 'no unit'}")
+        expected = (
+            geography.unit_name(unit_id, year) if geography.is_valid_unit(unit_id, year) else "?"
+        )
+        return None, (
+            f"file name says unit {unit_id} ({expected}), content names "
+            f"{', '.join(repr(b) for b in bad) or 'no unit'}"
+        )
     return unit_id, None
 
 
-def _pandera_findings(tokens: pd.DataFrame, raw: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, str | None]:
+def _pandera_findings(
+    tokens: pd.DataFrame, raw: pd.DataFrame, codebook: Codebook
+) -> tuple[pd.DataFrame, str | None]:
     """Row findings from the raw schema, and a file-level failure sentence if any."""
     try:
         raw_schema(codebook).validate(tokens, lazy=True)
@@ -105,7 +126,10 @@ def _pandera_findings(tokens: pd.DataFrame, raw: pd.DataFrame, codebook: Codeboo
         if len(missing):
             cols = ", ".join(sorted(map(str, missing["failure_case"])))
             return _empty_findings(), f"{errors.MISSING_COLUMN}|columns missing: {cols}"
-        return _empty_findings(), f"{errors.SCHEMA_ERROR}|{first['check']} on {first['column']}: {first['failure_case']}"
+        return (
+            _empty_findings(),
+            f"{errors.SCHEMA_ERROR}|{first['check']} on {first['column']}: {first['failure_case']}",
+        )
     parts = []
     for (column, check), group in cases.groupby(["column", "check"], sort=False):
         index = group["index"].astype(int)
@@ -113,7 +137,9 @@ def _pandera_findings(tokens: pd.DataFrame, raw: pd.DataFrame, codebook: Codeboo
         target = codebook.variables[column].to if column in codebook.variables else column
         values = raw.loc[index, column].to_numpy()
         details = [_detail(reason, target, column, v) for v in values]
-        parts.append(_findings(raw.loc[index, SOURCE_ROW], "quarantined", reason, column, values, details))
+        parts.append(
+            _findings(raw.loc[index, SOURCE_ROW], "quarantined", reason, column, values, details)
+        )
     return pd.concat(parts, ignore_index=True), None
 
 
@@ -127,7 +153,9 @@ def _detail(reason: str, target: str, column: str, value: object) -> str:
     return f"{target}: {reason} for value {value!r} in column {column}"
 
 
-def _duplicates_and_conflicts(raw: pd.DataFrame, tokens: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+def _duplicates_and_conflicts(
+    raw: pd.DataFrame, tokens: pd.DataFrame, codebook: Codebook
+) -> pd.DataFrame:
     content = raw.drop(columns=[SOURCE_ROW])
     duplicate = content.duplicated(keep="first")
     idcol = codebook.respondent_id
@@ -136,15 +164,31 @@ def _duplicates_and_conflicts(raw: pd.DataFrame, tokens: pd.DataFrame, codebook:
     repeated = ids[candidates].duplicated(keep=False)
     conflict_index = repeated[repeated].index
     found = [
-        _findings(raw.loc[duplicate, SOURCE_ROW], "duplicate", errors.EXACT_DUPLICATE, None, None,
-                  "identical to an earlier row of the same file; the first occurrence is kept"),
+        _findings(
+            raw.loc[duplicate, SOURCE_ROW],
+            "duplicate",
+            errors.EXACT_DUPLICATE,
+            None,
+            None,
+            "identical to an earlier row of the same file; the first occurrence is kept",
+        ),
     ]
     if len(conflict_index):
         counts = ids[conflict_index].map(ids[conflict_index].value_counts())
-        details = [f"{idcol} {i} occurs {n} times in the file with different answers"
-                   for i, n in zip(ids[conflict_index], counts, strict=True)]
-        found.append(_findings(raw.loc[conflict_index, SOURCE_ROW], "quarantined",
-                               errors.CONFLICTING_RESPONDENT_ID, idcol, ids[conflict_index].to_numpy(), details))
+        details = [
+            f"{idcol} {i} occurs {n} times in the file with different answers"
+            for i, n in zip(ids[conflict_index], counts, strict=True)
+        ]
+        found.append(
+            _findings(
+                raw.loc[conflict_index, SOURCE_ROW],
+                "quarantined",
+                errors.CONFLICTING_RESPONDENT_ID,
+                idcol,
+                ids[conflict_index].to_numpy(),
+                details,
+            )
+        )
     return pd.concat(found, ignore_index=True)
 
 
@@ -162,13 +206,22 @@ def validate_delivery(path: Path, unit_id: str, codebook: Codebook) -> FileValid
     return validate_table(table, path.name, unit_id, codebook)
 
 
-def validate_table(table: RawTable, file_name: str, unit_id: str, codebook: Codebook) -> FileValidation:
+def validate_table(
+    table: RawTable, file_name: str, unit_id: str, codebook: Codebook
+) -> FileValidation:
     """Validate a file's raw text table for `unit_id` (the number in its file name)."""
     raw = table.frame
-    missing = [c for c in codebook.known_columns() - set(codebook.ignored) - set(codebook.free_text)
-               if c not in raw.columns]
+    missing = [
+        c
+        for c in codebook.known_columns() - set(codebook.ignored) - set(codebook.free_text)
+        if c not in raw.columns
+    ]
     if missing:
-        return _rejected(errors.MISSING_COLUMN, f"{file_name}: columns missing: {', '.join(sorted(missing))}", table)
+        return _rejected(
+            errors.MISSING_COLUMN,
+            f"{file_name}: columns missing: {', '.join(sorted(missing))}",
+            table,
+        )
     tokens = tokenize(raw, codebook)
     content_unit, mismatch = check_unit(tokens, unit_id, codebook)
     if mismatch:
@@ -176,9 +229,12 @@ def validate_table(table: RawTable, file_name: str, unit_id: str, codebook: Code
         result.unit_in_content = content_unit
         return result
     if not geography.is_valid_unit(unit_id, codebook.code_list_year):
-        return _rejected(errors.UNIT_NOT_IN_CODE_LIST,
-                         f"unit {unit_id} is not in the {codebook.code_list_year} code list "
-                         f"used by wave {codebook.wave}", table)
+        return _rejected(
+            errors.UNIT_NOT_IN_CODE_LIST,
+            f"unit {unit_id} is not in the {codebook.code_list_year} code list "
+            f"used by wave {codebook.wave}",
+            table,
+        )
     row_findings, file_failure = _pandera_findings(tokens, raw, codebook)
     if file_failure:
         reason, detail = file_failure.split("|", 1)
@@ -191,5 +247,7 @@ def validate_table(table: RawTable, file_name: str, unit_id: str, codebook: Code
     notes = [f"columns not in the codebook, not used: {', '.join(unknown)}"] if unknown else []
     excluded = set(findings["source_row"])
     accepted = tokens[~tokens[SOURCE_ROW].isin(excluded)].reset_index(drop=True)
-    findings = findings.sort_values(["source_row", "status", "reason"], kind="stable").reset_index(drop=True)
+    findings = findings.sort_values(["source_row", "status", "reason"], kind="stable").reset_index(
+        drop=True
+    )
     return FileValidation("accepted", None, None, len(raw), accepted, findings, raw, unit_id, notes)

@@ -1,0 +1,122 @@
+"""Integration: the sample deliveries through real Dagster runs on a real (SQLite) instance."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from assets.storage import DataZones
+from pipelines.runner import materialize_all
+
+
+@pytest.fixture(scope="module")
+def pipeline(samples: Path, tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("run")
+    zones = DataZones(root / "data")
+    shutil.copytree(samples / "landing", zones.landing)
+    patch = pytest.MonkeyPatch()
+    patch.setenv("BRUKERSTEMME_DATA_DIR", str(zones.root))
+    (root / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(root / "dagster")) as instance:
+        materialize_all(zones, instance, log=lambda *_: None)
+        yield zones, instance
+    patch.undo()
+
+
+def _truth(samples: Path) -> pd.DataFrame:
+    return pd.read_csv(samples / "truth" / "files.csv", dtype=str, keep_default_na=False)
+
+
+def test_ledger_matches_truth(pipeline, samples: Path) -> None:
+    zones, _ = pipeline
+    ledger = pd.read_parquet(zones.ledger).set_index("file_name")
+    first = _truth(samples).query("is_late == 'False'")
+    assert sorted(ledger.index) == sorted(first["name"])
+    for row in first.itertuples():
+        entry = ledger.loc[row.name]
+        assert entry["sha256"] == row.sha256
+        assert entry["status"] == row.expected_file_status
+        assert ("" if pd.isna(entry["reason"]) else entry["reason"]) == row.expected_file_reason
+        assert entry["rows_accepted"] == int(row.expected_rows_accepted)
+        assert entry["rows_quarantined"] == int(row.expected_rows_quarantined)
+        assert entry["rows_duplicate"] == int(row.expected_rows_duplicate_dropped)
+
+
+def test_every_delivery_is_archived_by_hash(pipeline, samples: Path) -> None:
+    zones, _ = pipeline
+    for row in _truth(samples).query("is_late == 'False'").itertuples():
+        copies = list(zones.archive.glob(f"*/{row.sha256}.*"))
+        assert len(copies) == 1, row.name
+        assert copies[0].read_bytes() == (samples / row.path).read_bytes()
+
+
+def test_harmonized_waves_hold_the_accepted_rows(pipeline, samples: Path) -> None:
+    zones, _ = pipeline
+    truth = _truth(samples).query("is_late == 'False' and expected_file_status == 'accepted'")
+    for wave, rows in truth.groupby("wave"):
+        frame = pd.read_parquet(zones.harmonized(int(wave)))
+        expected = rows.set_index("unit")["expected_rows_accepted"].astype(int).to_dict()
+        assert frame.groupby("unit_id").size().to_dict() == expected
+        assert frame["respondent_key"].is_unique
+
+
+def test_runs_partitions_and_checks_are_recorded(pipeline) -> None:
+    _, instance = pipeline
+    key = dg.AssetKey("validated_responses")
+    partitions = instance.get_materialized_partitions(key)
+    assert dg.MultiPartitionKey({"wave": "2021", "unit": "030102"}) in partitions
+    assert len(partitions) == 16
+    assert set(instance.get_materialized_partitions(dg.AssetKey("harmonized_responses"))) == {
+        "2017",
+        "2019",
+        "2021",
+        "2023",
+    }
+    check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        [dg.AssetCheckKey(dg.AssetKey("delivery_ledger"), "ledger_reconciles")]
+    )
+    execution = next(iter(check.values()))
+    assert execution.status.value == "SUCCEEDED"
+
+
+def test_free_text_never_leaves_the_restricted_zone(pipeline, samples: Path) -> None:
+    zones, _ = pipeline
+    canaries = [
+        c for c in (samples / "truth" / "free_text_canaries.txt").read_text().splitlines() if c
+    ]
+    for path in zones.warehouse.rglob("*.parquet"):
+        text = pd.read_parquet(path).astype(str).to_csv()
+        for canary in canaries:
+            assert canary not in text, (path, canary)
+
+
+def test_late_correction_supersedes_and_keeps_the_old_file(pipeline, samples: Path) -> None:
+    zones, instance = pipeline
+    late = samples / "late" / "2023" / "kommune_4601_korr1.csv"
+    shutil.copy2(late, zones.landing / "2023" / late.name)
+    materialize_all(zones, instance, log=lambda *_: None)
+    ledger = pd.read_parquet(zones.ledger).set_index("file_name")
+    assert ledger.loc["kommune_4601.csv", "status"] == "superseded"
+    assert ledger.loc["kommune_4601_korr1.csv", "status"] == "accepted"
+    frame = pd.read_parquet(zones.harmonized(2023))
+    bergen = frame[frame["unit_id"] == "4601"]
+    assert len(bergen) == 48
+    assert set(bergen["source_file"]) == {"kommune_4601_korr1.csv"}
+    old_sha = ledger.loc["kommune_4601.csv", "sha256"]
+    assert list(zones.archive.glob(f"*/{old_sha}.csv"))
+
+
+def test_same_name_with_new_content_supersedes(pipeline) -> None:
+    zones, instance = pipeline
+    path = zones.landing / "2023" / "kommune_1515.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]), encoding="utf-8")  # the vendor resends without one row
+    materialize_all(zones, instance, log=lambda *_: None)
+    ledger = pd.read_parquet(zones.ledger)
+    herøy = ledger[ledger["file_name"] == "kommune_1515.csv"].set_index("status")
+    assert set(herøy.index) == {"accepted", "superseded"}
+    assert herøy.loc["accepted", "rows_in"] == herøy.loc["superseded", "rows_in"] - 1
