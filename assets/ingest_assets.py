@@ -20,6 +20,7 @@ from assets.ingest.unit_ingest import ingest_unit
 from assets.ingest.validate import rejected_unread, validate_table
 from assets.metadata import markdown_table
 from assets.storage import content_hash, read_parquets, write_parquet
+from pipelines.jobs import rebuild_after_new_data
 from pipelines.partitions import split_key, wave_partitions, wave_unit_partitions
 from pipelines.resources import DataZonesResource
 from schemas.codebook import codebook_for, codebooks
@@ -135,6 +136,7 @@ def validated_responses(
         )
     ],
     kinds={"python", "pandera", "parquet"},
+    automation_condition=rebuild_after_new_data,
     description="One wave's harmonized responses: one schema for all waves, no free text.",
 )
 def harmonized_responses(
@@ -162,6 +164,7 @@ def harmonized_responses(
     group_name=INGEST,
     deps=[validated_responses],
     kinds={"python", "parquet"},
+    automation_condition=rebuild_after_new_data,
     description="One row per delivery file ever seen: status, reason and its row counts.",
 )
 def delivery_ledger(

@@ -89,11 +89,17 @@ class Archive:
                 tmp.unlink()
                 raise OSError(f"{source} changed while it was archived; try again")
             tmp.replace(target)
-        record = self.records / str(delivery.wave) / f"{delivery.sha256}__{delivery.file_name}.json"
+        record = self.record_path(delivery)
         if not record.exists():
             record.parent.mkdir(parents=True, exist_ok=True)
             record.write_text(json.dumps(asdict(delivery), sort_keys=True), encoding="utf-8")
         return target
+
+    def record_path(self, delivery: Delivery) -> Path:
+        return self.records / str(delivery.wave) / f"{delivery.sha256}__{delivery.file_name}.json"
+
+    def has(self, delivery: Delivery) -> bool:
+        return self.record_path(delivery).exists()
 
     def versions(self, wave: int, unit_id: str) -> list[Delivery]:
         """Every archived delivery of a unit, oldest first."""
@@ -104,3 +110,34 @@ class Archive:
             if delivery.unit_id == unit_id:
                 found.append(delivery)
         return sorted(found, key=Delivery.sort_key)
+
+
+def stat_key(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def pending_deliveries(
+    landing: Path, books: dict[int, Codebook], archive: Archive, seen: dict[str, list[int]]
+) -> tuple[list[Delivery], dict[str, list[int]]]:
+    """Landed files whose content the archive has not got yet, and the updated stat cache.
+
+    `seen` maps 'wave/name' to (size, mtime_ns) of files already looked at, so that only new or
+    touched files are hashed. A file in an unknown wave or with an unrecognized name is pending
+    too (with unit_id None): the ledger must record its rejection.
+    """
+    pending, now_seen = [], {}
+    folders = sorted(p for p in landing.iterdir() if p.is_dir()) if landing.is_dir() else []
+    for folder in folders:
+        wave = int(folder.name) if folder.name.isdigit() else 0
+        for path in sorted(
+            p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+        ):
+            key, stat = f"{folder.name}/{path.name}", stat_key(path)
+            now_seen[key] = stat
+            if seen.get(key) == stat:
+                continue
+            delivery = describe(path, wave, books.get(wave))
+            if not archive.has(delivery):
+                pending.append(delivery)
+    return pending, now_seen

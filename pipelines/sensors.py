@@ -1,0 +1,88 @@
+"""Sensors and schedules: late and corrected deliveries are picked up without anyone asking.
+
+- landing_sensor (every 30 s): a new or changed file in landing/ (by sha256 against the archive)
+  registers its unit partition and runs the per-unit job for just that (wave, unit).
+- wave-level and cross-wave assets rebuild by declarative automation once their inputs update
+  (see assets' automation conditions; the daemon's automation sensor evaluates them).
+- nightly_sweep (06:00 Oslo time): the same check with a fresh cache, in case the sensor was off.
+"""
+
+import json
+
+import dagster as dg
+
+from assets.ingest.deliveries import Archive, pending_deliveries
+from pipelines.jobs import NATIONAL_JOB, UNIT_JOB, national_job, unit_job
+from pipelines.partitions import unit_partitions, wave_unit_key
+from pipelines.resources import DataZonesResource
+from schemas.codebook import codebooks
+
+
+def _requests(data: DataZonesResource, instance: dg.DagsterInstance, seen: dict):
+    zones = data.zones()
+    pending, now_seen = pending_deliveries(zones.landing, codebooks(), Archive(zones.archive), seen)
+    runs, new_units = [], set()
+    known = set(instance.get_dynamic_partitions(unit_partitions.name))
+    for delivery in pending:
+        if delivery.unit_id is None:
+            runs.append(dg.RunRequest(job_name=NATIONAL_JOB, run_key=f"ledger/{delivery.sha256}"))
+            continue
+        if delivery.unit_id not in known:
+            new_units.add(delivery.unit_id)
+        runs.append(
+            dg.RunRequest(
+                job_name=UNIT_JOB,
+                partition_key=str(wave_unit_key(delivery.wave, delivery.unit_id)),
+                run_key=f"{delivery.wave}/{delivery.unit_id}/{delivery.sha256}",
+                tags={
+                    "brukerstemme/file": delivery.file_name,
+                    "brukerstemme/sha256": delivery.sha256,
+                },
+            )
+        )
+    partition_requests = [unit_partitions.build_add_request(sorted(new_units))] if new_units else []
+    return runs, partition_requests, now_seen
+
+
+@dg.sensor(
+    name="landing_sensor",
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    jobs=[unit_job, national_job],
+    description="New or corrected deliveries in landing/ → ingest just that unit.",
+)
+def landing_sensor(context: dg.SensorEvaluationContext, data: DataZonesResource) -> dg.SensorResult:
+    seen = json.loads(context.cursor) if context.cursor else {}
+    runs, partition_requests, now_seen = _requests(data, context.instance, seen)
+    return dg.SensorResult(
+        run_requests=runs,
+        dynamic_partitions_requests=partition_requests,
+        cursor=json.dumps(now_seen, sort_keys=True),
+    )
+
+
+@dg.schedule(
+    name="nightly_sweep",
+    cron_schedule="0 6 * * *",
+    execution_timezone="Europe/Oslo",
+    job=unit_job,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Daily full check of landing/ against the archive, in case the sensor was off.",
+)
+def nightly_sweep(context: dg.ScheduleEvaluationContext, data: DataZonesResource):
+    runs, partition_requests, _ = _requests(data, context.instance, {})
+    runs = [r for r in runs if r.job_name == UNIT_JOB]  # the ledger records the others
+    if partition_requests:
+        context.instance.add_dynamic_partitions(
+            unit_partitions.name, partition_requests[0].partition_keys
+        )
+    return runs or dg.SkipReason("every landed file is already archived and ingested")
+
+
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "rebuild_after_new_data",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Rebuilds wave-level and cross-wave assets after units were (re)ingested.",
+)
