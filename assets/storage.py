@@ -76,9 +76,13 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def read_parquets(paths: list[Path]) -> pd.DataFrame:
-    frames = [pd.read_parquet(p) for p in paths]
-    frames = [f for f in frames if len(f.columns)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    """Concatenate Parquet parts through Arrow, keeping text columns categorical."""
+    tables = [pq.read_table(p) for p in paths]
+    tables = [t for t in tables if t.num_columns]
+    if not tables:
+        return pd.DataFrame()
+    table = pa.concat_tables(tables, promote_options="permissive").unify_dictionaries()
+    return table.to_pandas()
 
 
 def content_hash(frame: pd.DataFrame) -> str:

@@ -1,6 +1,7 @@
 """One Pandera schema for the harmonized responses of every wave.
 
 Column contract (one row per accepted respondent of a unit's current delivery):
+Text columns are categorical (dictionary-encoded in Parquet).
 - identity and provenance: wave, unit_id, unit_type, respondent_key, source_file, source_sha256,
   source_row
 - geography: unit_name, kommune_id (the wave's code list; a bydel's is 0301), kommune_id_2024
@@ -30,10 +31,11 @@ CHANNELS = ("web", "papir")
 def _text(values=None, nullable: bool = False, regex: str | None = None) -> pa.Column:
     checks = []
     if values is not None:
-        checks.append(pa.Check.isin(list(values)))
+        allowed = frozenset(values)
+        checks.append(pa.Check(lambda s: s.isna() | s.isin(allowed), name="isin"))
     if regex is not None:
-        checks.append(pa.Check.str_matches(regex))
-    return pa.Column(str, checks=checks, nullable=nullable)
+        checks.append(pa.Check(lambda s, r=regex: _categories_match(s, r), name=f"matches {regex}"))
+    return pa.Column("category", checks=checks, nullable=nullable)
 
 
 @lru_cache(maxsize=1)
@@ -75,6 +77,12 @@ def harmonized_schema() -> pa.DataFrameSchema:
             pa.Check(_answer_xor_missing, name="each degree item has an answer or a missing kind")
         ],
     )
+
+
+def _categories_match(series, regex: str) -> bool:
+    """Every distinct value matches (checked once per category, not per row)."""
+    categories = series.astype("category").cat.categories.astype(str)
+    return bool(categories.str.fullmatch(regex).all())
 
 
 def _answer_xor_missing(df) -> bool:

@@ -82,17 +82,17 @@ def _as_truth(frame: pd.DataFrame) -> pd.DataFrame:
     q = questionnaire()
     out = pd.DataFrame({"row_number": frame["source_row"].astype(int)})
     for item in q.degree_items:
-        kind = frame[missing_column(item)]
+        kind = frame[missing_column(item)].astype(object)
         text = frame[item].astype("string").astype(object)
         out[item] = kind.where(kind.notna(), text).replace({"ikke_spurt": None})
     for item in q.categorical_items:
-        out[item] = frame[item]
-    out["main_activity"] = frame["main_activity"].replace({"ubesvart": None})
+        out[item] = frame[item].astype(object)
+    out["main_activity"] = frame["main_activity"].astype(object).replace({"ubesvart": None})
     for service in q.services:
         out[service] = frame[service]
     out["age_years"] = frame["age_years"]
     out["response_date"] = frame["response_date"].dt.strftime("%Y-%m-%d")
-    out["channel"] = frame["channel"]
+    out["channel"] = frame["channel"].astype(object)
     return out
 
 

@@ -3,7 +3,8 @@
 Degree items become 1–5 plus a missing kind; categorical items become their harmonized text
 codes; skip logic sets filtered items to ikke_aktuelt and logs answers given anyway. Items the
 wave did not ask are null (degree items: missing kind ikke_spurt). Geography, keys and
-provenance are added per wave (assets/ingest/harmonize_wave.py).
+provenance are added per wave (assets/ingest/harmonize_wave.py). Every mapping is done once per
+distinct raw value (schemas/categorical.py).
 """
 
 from __future__ import annotations
@@ -12,53 +13,84 @@ import numpy as np
 import pandas as pd
 
 from assets.ingest.readers import SOURCE_ROW
+from schemas.categorical import as_categorical, broadcast, broadcast_categorical
 from schemas.codebook import Codebook, Variable
-from schemas.questionnaire import missing_column, questionnaire
-from schemas.raw import parse_dates
+from schemas.questionnaire import Questionnaire, missing_column, questionnaire
 
 AGE_BANDS = [(18, "18-24"), (25, "25-34"), (35, "35-44"), (45, "45-54"), (55, "55-64"), (65, "65+")]
 SKIP_LOG_COLUMNS = ["source_row", "item", "filter", "raw_column", "value_given"]
+NOT_ASKED = "ikke_spurt"
 
 
-def _decode_values(series: pd.Series, codebook: Codebook, variable: Variable) -> pd.Series:
+def _categories(series: pd.Series) -> list[str]:
+    return [str(c) for c in as_categorical(series).cat.categories]
+
+
+def _decoded_categories(series: pd.Series, codebook: Codebook, variable: Variable) -> list:
     value_set = codebook.value_sets[variable.values]
-    distinct = series.dropna().unique()
-    mapping = {token: value_set.harmonize(token)[1] for token in distinct}
-    decoded = series.map(mapping).astype(object)
-    return decoded.where(series.notna(), value_set.blank)
+    return [value_set.harmonize(c)[1] for c in _categories(series)]
+
+
+def _decode_values(series: pd.Series, codebook: Codebook, variable: Variable):
+    """Decoded column: Categorical for text codes, boolean array for flags."""
+    values = _decoded_categories(series, codebook, variable)
+    blank = codebook.value_sets[variable.values].blank
+    if all(isinstance(v, bool) for v in [*values, blank] if v is not None):
+        return pd.array(broadcast(series, values, blank), dtype="boolean")
+    return broadcast_categorical(series, [str(v) for v in values], None if blank is None else str(blank))
+
+
+def _decode_degree(series: pd.Series, codebook: Codebook, variable: Variable):
+    """(Int8 codes 1–5, Categorical missing kinds) of a degree item."""
+    values = _decoded_categories(series, codebook, variable)
+    blank = codebook.value_sets[variable.values].blank
+    codes = broadcast(series, [v if _is_code(v) else 0 for v in values], 0).astype("int8")
+    is_code = broadcast(series, [_is_code(v) for v in values], False).astype(bool)
+    kinds = broadcast_categorical(series, [None if _is_code(v) else v for v in values], blank)
+    return pd.arrays.IntegerArray(codes, ~is_code), kinds
+
+
+def _is_code(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
 def _age_years(series: pd.Series, variable: Variable) -> pd.Series:
-    number = pd.to_numeric(series, errors="coerce")
+    numbers = pd.to_numeric(pd.Series(_categories(series), dtype=object), errors="coerce")
     if variable.type == "birth_year":
-        number = variable.reference_year - number
-    return number.astype("Int16")
+        numbers = variable.reference_year - numbers
+    ages = broadcast(series, [None if pd.isna(n) else int(n) for n in numbers], None)
+    return pd.Series(pd.array(ages, dtype="Int16"), index=series.index)
 
 
-def age_band_of(age: pd.Series) -> pd.Series:
+def age_band_of(age: pd.Series) -> np.ndarray:
     bins = [b for b, _ in AGE_BANDS] + [200]
-    banded = pd.cut(
-        age.astype("Float64"), bins=bins, right=False, labels=[lbl for _, lbl in AGE_BANDS]
-    )
-    return banded.astype(object).where(age.notna(), "ubesvart")
+    banded = pd.cut(age.astype("Float64"), bins=bins, right=False, labels=[b for _, b in AGE_BANDS])
+    return banded.astype(object).where(age.notna(), "ubesvart").to_numpy()
 
 
 def decode_file(tokens: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(harmonized frame without geography, skip-logic log) for one file's accepted rows."""
     q = questionnaire()
-    out: dict[str, pd.Series] = {SOURCE_ROW: tokens[SOURCE_ROW].astype("int32")}
+    out: dict[str, object] = {SOURCE_ROW: tokens[SOURCE_ROW].astype("int32").to_numpy()}
     for name, variable in codebook.variables.items():
         column = tokens[name]
-        if variable.type == "values":
+        if variable.type == "values" and variable.to in q.degree_items:
+            out[variable.to], out[missing_column(variable.to)] = _decode_degree(
+                column, codebook, variable
+            )
+        elif variable.type == "values":
             out[variable.to] = _decode_values(column, codebook, variable)
         elif variable.type == "code_list":
-            ticked = column.fillna("").str.split(",")
+            parts = [set(c.split(",")) for c in _categories(column)]
             for code, target in variable.codes.items():
-                out[target] = ticked.map(lambda parts, c=code: c in parts).astype("boolean")
+                ticked = broadcast(column, [code in p for p in parts], False).astype(bool)
+                out[target] = pd.array(ticked, dtype="boolean")
         elif variable.type in ("birth_year", "integer"):
-            out["age_years"] = _age_years(column, variable)
+            out["age_years"] = _age_years(column, variable).array
         elif variable.type == "date":
-            out[variable.to] = parse_dates(column, variable.formats)
+            from schemas.raw import parse_dates
+
+            out[variable.to] = parse_dates(column, variable.formats).to_numpy()
     frame = pd.DataFrame(out, index=tokens.index)
     if "age_years" in frame and "age_band" not in frame:
         frame["age_band"] = age_band_of(frame["age_years"])
@@ -67,16 +99,19 @@ def decode_file(tokens: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame,
 
 
 def _apply_skip_logic(frame: pd.DataFrame, tokens: pd.DataFrame, codebook: Codebook):
+    """Closed filter → the filtered items are ikke_aktuelt; answers given anyway are logged."""
     raw_of = {v.to: name for name, v in codebook.variables.items()}
+    not_answers = ["ubesvart", "ikke_aktuelt"]
     logs = []
     for rule in codebook.skip_logic:
         if rule.filter not in frame:
             continue
-        closed = frame[rule.filter] == rule.closed_value
-        for item in rule.items:
-            if item not in frame:
-                continue
-            given = closed & ~frame[item].isin(["ubesvart", "ikke_aktuelt"]) & frame[item].notna()
+        closed = (frame[rule.filter].astype(object) == rule.closed_value).to_numpy()
+        for item in (i for i in rule.items if i in frame):
+            kind_column = missing_column(item) if missing_column(item) in frame else item
+            kinds = frame[kind_column].astype(object).to_numpy(copy=True)
+            answered = frame[item].notna().to_numpy() if kind_column != item else False
+            given = closed & (answered | (pd.notna(kinds) & ~np.isin(kinds.astype(str), not_answers)))
             if given.any():
                 logs.append(
                     pd.DataFrame(
@@ -85,47 +120,36 @@ def _apply_skip_logic(frame: pd.DataFrame, tokens: pd.DataFrame, codebook: Codeb
                             "item": item,
                             "filter": rule.filter,
                             "raw_column": raw_of[item],
-                            "value_given": tokens.loc[given, raw_of[item]].to_numpy(),
+                            "value_given": tokens.loc[given, raw_of[item]].astype(str).to_numpy(),
                         }
                     )
                 )
-            frame.loc[closed, item] = "ikke_aktuelt"
+            kinds[closed] = "ikke_aktuelt"
+            frame[kind_column] = pd.Categorical(kinds)
+            if kind_column != item:
+                frame.loc[closed, item] = pd.NA
     log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=SKIP_LOG_COLUMNS)
     return frame, log
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-
-
-def _complete(frame: pd.DataFrame, q) -> pd.DataFrame:
+def _complete(frame: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     """Split degree items into code + missing kind and add every harmonized column not asked."""
+    n = len(frame)
     for item in q.degree_items:
-        if item in frame:
-            values = frame[item]
-            distinct = [v for v in values.dropna().unique()]
-            is_code = {v: _is_number(v) for v in distinct}
-            codes = values.map({v: v if is_code[v] else None for v in distinct})
-            frame[missing_column(item)] = values.map(
-                {v: None if is_code[v] else v for v in distinct}
-            )
-            frame[item] = pd.to_numeric(codes, errors="coerce").astype("Int8")
-        else:
-            frame[item] = pd.array([None] * len(frame), dtype="Int8")
-            frame[missing_column(item)] = "ikke_spurt"
+        if item not in frame:
+            frame[item] = pd.array([pd.NA] * n, dtype="Int8")
+            frame[missing_column(item)] = pd.Categorical([NOT_ASKED] * n)
     for item in q.categorical_items:
         if item not in frame:
-            frame[item] = None
-        frame[item] = frame[item].astype(object).where(frame[item].notna(), None)
+            frame[item] = pd.Categorical([None] * n)
     for service in q.services:
-        if service not in frame:
-            frame[service] = pd.array([None] * len(frame), dtype="boolean")
-        else:
-            frame[service] = frame[service].astype("boolean")
+        frame[service] = frame[service].astype("boolean") if service in frame else pd.array(
+            [pd.NA] * n, dtype="boolean"
+        )
     if "age_years" not in frame:
-        frame["age_years"] = pd.array([None] * len(frame), dtype="Int16")
+        frame["age_years"] = pd.array([pd.NA] * n, dtype="Int16")
     if "response_date" not in frame:
         frame["response_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ms]")
     if "channel" not in frame:
-        frame["channel"] = None
+        frame["channel"] = pd.Categorical([None] * n)
     return frame

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 
 import pandas as pd
@@ -26,13 +25,18 @@ GEOGRAPHY_COLUMNS = [
 ]
 
 
-def respondent_keys(wave: int, units: pd.Series, ids: pd.Series) -> pd.Series:
-    """Stable pseudonymous keys: keyed HMAC of wave, unit and the vendor's respondent id."""
-    secret = os.environ.get(PSEUDONYM_KEY_ENV, DEFAULT_PSEUDONYM_KEY).encode("utf-8")
-    texts = f"{wave}|" + units.astype(str) + "|" + ids.astype(str)
-    return texts.map(
-        lambda t: hmac.new(secret, t.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
-    ).astype(object)
+def respondent_keys(wave: int, units: pd.Series, ids: pd.Series) -> pd.Categorical:
+    """Stable pseudonymous keys: keyed BLAKE2b (a MAC) of wave, unit and the vendor's id.
+
+    The same respondent in the same delivery always gets the same key; without the secret key
+    nobody can recompute it from a vendor id.
+    """
+    secret = os.environ.get(PSEUDONYM_KEY_ENV, DEFAULT_PSEUDONYM_KEY).encode("utf-8")[:64]
+    keys = [
+        hashlib.blake2b(f"{wave}|{u}|{i}".encode(), key=secret, digest_size=8).hexdigest()
+        for u, i in zip(units.astype(object).tolist(), ids.astype(object).tolist(), strict=True)
+    ]
+    return pd.Categorical(keys)
 
 
 def harmonize_wave(decoded: pd.DataFrame, wave: int, code_list_year: int) -> pd.DataFrame:
@@ -53,15 +57,15 @@ def harmonize_wave(decoded: pd.DataFrame, wave: int, code_list_year: int) -> pd.
 
 
 def _types(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cast to the harmonized schema's dtypes (text columns are categorical)."""
     schema = harmonized_schema()
     out = {}
     for name, column in schema.columns.items():
-        series = frame[name]
         dtype = str(column.dtype)
-        if dtype in ("str", "string", "object"):
-            out[name] = series.astype(object).where(series.notna(), None)
-        elif dtype == "datetime64[ms]":
-            out[name] = pd.to_datetime(series).astype("datetime64[ms]")
+        series = frame[name]
+        if dtype == "category":
+            out[name] = series if isinstance(series.dtype, pd.CategoricalDtype) else (
+                series.astype(object).astype("category"))
         else:
             out[name] = series.astype(dtype)
     return pd.DataFrame(out, index=frame.index)

@@ -38,10 +38,7 @@ def store_raw(zones: DataZones, delivery: Delivery, archived: Path, codebook: Co
         note = {"reason": exc.reason, "detail": exc.detail, "file_name": delivery.file_name}
         note_path.write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
         return exc.reason
-    write_parquet(
-        table.frame.astype({c: object for c in table.frame.columns if c != "source_row"}),
-        table_path,
-    )
+    write_parquet(table.frame, table_path)
     return "parsed"
 
 
@@ -53,8 +50,7 @@ def load_raw(zones: DataZones, delivery: Delivery) -> RawTable:
         note = json.loads(note_path.read_text(encoding="utf-8"))
         raise FileRejected(note["reason"], note["detail"])
     frame = pd.read_parquet(base / f"{delivery.sha256}.parquet")
-    text_columns = [c for c in frame.columns if c != "source_row"]
-    frame[text_columns] = (
-        frame[text_columns].astype(object).where(frame[text_columns].notna(), None)
-    )
+    for column in frame.columns:
+        if column != "source_row" and not isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype(object).astype("category")
     return RawTable(frame)

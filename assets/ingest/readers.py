@@ -71,7 +71,11 @@ def _cell_text(value: object) -> str | None:
 
 
 def _finish(frame: pd.DataFrame, first_row: int = 1) -> pd.DataFrame:
+    """Text cells as categorical columns (see schemas/categorical.py) plus `source_row`."""
     frame = frame.reset_index(drop=True)
+    for column in frame.columns:
+        if not isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype(object).astype("category")
     frame[SOURCE_ROW] = pd.array(range(first_row, first_row + len(frame)), dtype="int32")
     return frame
 
@@ -98,23 +102,30 @@ def _read_spss(path: Path, codebook: Codebook) -> RawTable:
     return RawTable(_finish(frame), encoding=meta.file_encoding)
 
 
-def _decode(data: bytes, codebook: Codebook) -> tuple[str, str]:
+def _utf8(data: bytes, codebook: Codebook) -> tuple[bytes, str]:
+    """The file's bytes as UTF-8 (what the CSV parser reads) and the encoding it had.
+
+    A UTF-8 byte-order mark wins over the declared encoding (Excel re-saves); UTF-8 needs no
+    transcoding, so large modern deliveries are parsed straight from disk bytes.
+    """
     declared = str(codebook.reader.get("encoding", "utf-8"))
     if data.startswith(UTF8_BOM):
-        return data[len(UTF8_BOM) :].decode("utf-8"), str(
-            codebook.reader.get("bom_encoding", "utf-8-sig")
-        )
-    return data.decode(declared), declared
+        return data[len(UTF8_BOM) :], str(codebook.reader.get("bom_encoding", "utf-8-sig"))
+    if declared.replace("-", "").lower() == "utf8":
+        data.decode("utf-8")  # raises on bytes that are not UTF-8: the file is unreadable
+        return data, declared
+    return data.decode(declared).encode("utf-8"), declared
 
 
 def _read_csv(path: Path, codebook: Codebook) -> RawTable:
-    text, encoding = _decode(path.read_bytes(), codebook)
-    if not text.strip():
+    data, encoding = _utf8(path.read_bytes(), codebook)
+    if not data.strip():
         raise FileRejected(EMPTY_FILE, "the file is empty")
     separator = str(codebook.reader.get("separator", ","))
-    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=separator))
+    first_line = data[: data.find(b"\n") if b"\n" in data[:65536] else 65536].decode("utf-8")
+    header = next(csv.reader(io.StringIO(first_line.rstrip("\r")), delimiter=separator))
     table = pacsv.read_csv(
-        io.BytesIO(text.encode("utf-8")),
+        io.BytesIO(data),
         read_options=pacsv.ReadOptions(block_size=1 << 24),
         parse_options=pacsv.ParseOptions(delimiter=separator, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
@@ -129,9 +140,8 @@ def _read_csv(path: Path, codebook: Codebook) -> RawTable:
     for column in table.columns:
         text = column.cast(pa.string())
         blank = pc.equal(pc.utf8_trim_whitespace(text), "")
-        columns.append(pc.if_else(blank, pa.scalar(None, pa.string()), text))
-    frame = pa.table(columns, names=table.column_names).to_pandas(types_mapper=None)
-    frame = frame.astype(object).where(frame.notna(), None)
+        columns.append(pc.if_else(blank, pa.scalar(None, pa.string()), text).dictionary_encode())
+    frame = pa.table(columns, names=table.column_names).to_pandas()
     return RawTable(_finish(frame), encoding=encoding)
 
 

@@ -1,7 +1,8 @@
 """Normalize raw text cells into the tokens a codebook's value sets and rules compare.
 
 Codes become canonical text ("4.0" → "4"), labels are trimmed, whitespace-collapsed and case
-folded (DELIVERY.md §3.4). Work is done once per distinct value, so a million rows cost little.
+folded (DELIVERY.md §3.4). Columns are categorical, so every function here works once per
+distinct value and broadcasts through the category codes: a million rows cost little.
 """
 
 from __future__ import annotations
@@ -10,16 +11,11 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from schemas.categorical import map_categories
 from schemas.codebook import Codebook, Variable, normalize_code, normalize_label
 
 
-def _map_distinct(series: pd.Series, fn: Callable[[str], str]) -> pd.Series:
-    distinct = series.dropna().unique()
-    mapping = {value: fn(value) for value in distinct}
-    return series.map(mapping).astype(object).where(series.notna(), None)
-
-
-def _normalizer(codebook: Codebook, variable: Variable) -> Callable[[str], str]:
+def _normalizer(codebook: Codebook, variable: Variable) -> Callable[[object], str]:
     if variable.type == "values":
         match = codebook.value_sets[variable.values].match
         return normalize_code if match == "codes" else normalize_label
@@ -31,12 +27,12 @@ def _normalizer(codebook: Codebook, variable: Variable) -> Callable[[str], str]:
 
 
 def tokenize(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """A copy of the raw frame whose mapped columns hold normalized tokens."""
+    """A copy of the raw frame whose mapped and identifying columns hold normalized tokens."""
     tokens = frame.copy()
     for name, variable in codebook.variables.items():
         if name in tokens.columns:
-            tokens[name] = _map_distinct(tokens[name], _normalizer(codebook, variable))
+            tokens[name] = map_categories(tokens[name], _normalizer(codebook, variable))
     for column in (codebook.unit_column, codebook.respondent_id):
         if column and column in tokens.columns:
-            tokens[column] = _map_distinct(tokens[column], lambda v: str(v).strip())
+            tokens[column] = map_categories(tokens[column], lambda v: str(v).strip())
     return tokens

@@ -174,10 +174,11 @@ def _duplicates_and_conflicts(
         ),
     ]
     if len(conflict_index):
-        counts = ids[conflict_index].map(ids[conflict_index].value_counts())
+        conflicting = ids[conflict_index].astype(object)
+        counts = conflicting.map(conflicting.value_counts())
         details = [
             f"{idcol} {i} occurs {n} times in the file with different answers"
-            for i, n in zip(ids[conflict_index], counts, strict=True)
+            for i, n in zip(conflicting, counts, strict=True)
         ]
         found.append(
             _findings(

@@ -1,0 +1,200 @@
+"""Bokmål labels and number formatting shared by the PDF reports and the dashboard.
+
+Formatting rules (tests re-implement them independently):
+- a share is shown as the published `display` text (never re-rounded here);
+- a confidence interval is `lo–hi` in whole percent, rounded half up (`58–68`);
+- a change is in whole percentage points with sign (`+5`, `−3`, `0`), true minus sign U+2212;
+- counts use a no-break space as thousands separator (`1 234`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+from schemas.questionnaire import questionnaire
+
+NBSP = "\u00a0"
+MINUS = "\u2212"
+SURVEY_NAME = "Brukererfaringsundersøkelsen"
+SURVEY_SUBTITLE = "Kommunale tjenester til personer med rusmiddelproblemer"
+
+UNIT_TYPE_ORDER = ("national", "rhf", "county", "size_class", "pool", "kommune", "bydel")
+UNIT_TYPE_LABELS = {
+    "national": "Hele landet",
+    "rhf": "Helseregion",
+    "county": "Fylke",
+    "size_class": "Kommunestørrelse",
+    "pool": "Gruppe av små kommuner",
+    "kommune": "Kommune",
+    "bydel": "Bydel",
+}
+UNIT_TYPE_PLURALS = {
+    "national": "Hele landet",
+    "rhf": "Helseregioner",
+    "county": "Fylker",
+    "size_class": "Kommunestørrelser",
+    "pool": "Grupper av små kommuner",
+    "kommune": "Kommuner",
+    "bydel": "Bydeler",
+}
+SIZE_CLASS_SHORT = {
+    "s1_under_5000": "under 5 000 innb.",
+    "s2_5000_19999": "5 000–19 999 innb.",
+    "s3_20000_49999": "20 000–49 999 innb.",
+    "s4_50000_plus": "50 000 innb. og over",
+}
+RHF_NAMES = {
+    "HSO": "Helse Sør-Øst",
+    "HV": "Helse Vest",
+    "HMN": "Helse Midt-Norge",
+    "HN": "Helse Nord",
+}
+TOPIC_TITLES = {
+    "samlet": "Samlet vurdering",
+    "tilgjengelighet": "Tilgjengelighet og informasjon",
+    "ansatte": "Møtet med de ansatte",
+    "medvirkning": "Medvirkning og mestring",
+    "hjelp": "Hjelp på ulike livsområder",
+    "dognopphold": "Oppfølging etter døgnopphold",
+    "parorende": "Pårørende",
+    "barn": "Barn under 18 år",
+    "annet": "Andre spørsmål",
+}
+SHORT_LABELS = {
+    "access_help_when_needed": "Får hjelp når jeg trenger det",
+    "access_easy_contact": "Lett å komme i kontakt",
+    "access_information": "Forståelig informasjon",
+    "staff_respect": "Møtt med respekt",
+    "staff_trust": "Tillit til de ansatte",
+    "staff_understanding": "Ansatte forstår situasjonen",
+    "influence": "Innflytelse på hjelpen",
+    "help_matches_needs": "Hjelp i samsvar med behov",
+    "coping_everyday": "Mestrer hverdagen bedre",
+    "help_housing": "Hjelp: bolig",
+    "help_economy": "Hjelp: økonomi",
+    "help_work_or_education": "Hjelp: arbeid eller utdanning",
+    "help_work": "Hjelp: arbeid",
+    "help_education": "Hjelp: utdanning",
+    "help_physical_activity": "Hjelp: fysisk aktivitet",
+    "help_nutrition": "Hjelp: ernæring og kosthold",
+    "help_social_network": "Hjelp: sosialt nettverk",
+    "help_leisure": "Hjelp: fritidsaktiviteter",
+    "help_substance_coping": "Hjelp: mestre rusmiddelbruk",
+    "aftercare_followup": "Oppfølging etter døgnopphold",
+    "relatives_involved": "Pårørende involveres",
+    "relatives_supported": "Pårørende får hjelp og støtte",
+    "digital_contact": "Digital kontakt",
+    "overall_satisfied": "Alt i alt fornøyd",
+    "children_talk_offered": "Tilbud om samtale om barna",
+}
+EDITION_LABELS = {
+    "preliminary": "foreløpig utgave",
+    "final": "endelig utgave",
+}
+ANSWER_LABELS = {
+    "1": "I svært liten grad",
+    "2": "I liten grad",
+    "3": "I noen grad",
+    "4": "I stor grad",
+    "5": "I svært stor grad",
+    "ja": "Ja",
+    "nei": "Nei",
+    "vet_ikke": "Vet ikke",
+    "ikke_aktuelt": "Ikke aktuelt",
+    "ubesvart": "Ikke besvart",
+}
+MEASURE_NOTES = {
+    "share_positive": "andel i stor eller svært stor grad",
+    "share_negative": "andel i liten eller svært liten grad",
+}
+OVERALL = ("overall_satisfied", "share_positive")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    indicator_id: str
+    measure: str
+    label: str
+    short: str
+    topic: str
+    topic_title: str
+    order: int
+    note: str
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> dict[tuple[str, str], Indicator]:
+    q = questionnaire()
+    items = [(i, d["topic"], d["wording"]) for i, d in q.degree_items.items()]
+    children = q.categorical_items.get("children_talk_offered", {})
+    items.append(("children_talk_offered", "barn", children.get("wording", "Tilbud om samtale")))
+    topics = list(TOPIC_TITLES)
+    out: dict[tuple[str, str], Indicator] = {}
+    for pos, (item, topic, wording) in enumerate(items):
+        for measure in ("share_positive", "share_negative"):
+            negative = measure == "share_negative"
+            note = "andel ja" if item == "children_talk_offered" else MEASURE_NOTES[measure]
+            out[(item, measure)] = Indicator(
+                indicator_id=item,
+                measure=measure,
+                label=wording + (" (negative svar)" if negative else ""),
+                short=SHORT_LABELS.get(item, item) + (" (negativ)" if negative else ""),
+                topic=topic if topic in TOPIC_TITLES else "annet",
+                topic_title=TOPIC_TITLES.get(topic, TOPIC_TITLES["annet"]),
+                order=(topics.index(topic) if topic in topics else 99) * 1000 + pos * 2 + negative,
+                note=note,
+            )
+    return out
+
+
+def indicator(indicator_id: str, measure: str) -> Indicator:
+    """Wording, short label and topic of one published indicator (unknown ids get a fallback)."""
+    found = _catalogue().get((indicator_id, measure))
+    if found is not None:
+        return found
+    return Indicator(
+        indicator_id,
+        measure,
+        indicator_id,
+        indicator_id,
+        "annet",
+        TOPIC_TITLES["annet"],
+        99_999,
+        MEASURE_NOTES.get(measure, measure),
+    )
+
+
+def edition_label(edition: str) -> str:
+    if edition.startswith("rev") and edition[3:].isdigit():
+        return f"revisjon {edition[3:]}"
+    return EDITION_LABELS.get(edition, edition)
+
+
+def half_up(x: float) -> int:
+    return math.floor(x + 0.5)
+
+
+def fmt_pct_number(x: float) -> str:
+    return str(half_up(x * 100))
+
+
+def fmt_ci(lo: float, hi: float) -> str:
+    return f"{fmt_pct_number(lo)}–{fmt_pct_number(hi)}"
+
+
+def fmt_change(d: float) -> str:
+    pp = half_up(abs(d) * 100)
+    if pp == 0:
+        return "0"
+    return ("+" if d > 0 else MINUS) + str(pp)
+
+
+def fmt_int(n: int) -> str:
+    return f"{n:,}".replace(",", NBSP)
+
+
+def fmt_respondents(n: int | None) -> str:
+    """Respondents in a unit; null (a pooled unit) is shown as `under 10`."""
+    return "under 10" if n is None else fmt_int(n)

@@ -1,0 +1,1 @@
+"""Pure indicator logic: estimates, unit memberships and pools, cells. No Dagster here."""

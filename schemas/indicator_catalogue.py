@@ -1,0 +1,127 @@
+"""The indicator catalogue (schemas/indicators.yaml) as typed Python objects.
+
+An indicator is one published (item, measure): `share_positive` or `share_negative` of a
+harmonized item. Wave comparability is data: an indicator lists *series* of mutually
+comparable waves; change is only computed between two waves of the same series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from schemas.questionnaire import questionnaire
+
+CATALOGUE_FILE = Path(__file__).with_name("indicators.yaml")
+MEASURES = ("share_positive", "share_negative")
+DENOMINATORS = ("degree_1_5", "ja_nei")
+DEGREE_ANSWERS = ("1", "2", "3", "4", "5", "vet_ikke", "ikke_aktuelt", "ubesvart")
+JA_NEI_ANSWERS = ("ja", "nei", "vet_ikke", "ikke_aktuelt", "ubesvart")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    item: str
+    measure: str
+    positive_codes: tuple[int | str, ...]
+    denominator: str
+    series: tuple[tuple[int, ...], ...]
+    label: str
+    topic: str
+
+    @property
+    def waves(self) -> tuple[int, ...]:
+        """Every wave the indicator exists in."""
+        return tuple(sorted({w for s in self.series for w in s}))
+
+    @property
+    def valid_codes(self) -> tuple[int | str, ...]:
+        """The answers in the denominator."""
+        return (1, 2, 3, 4, 5) if self.denominator == "degree_1_5" else ("ja", "nei")
+
+    @property
+    def answers(self) -> tuple[str, ...]:
+        """All answer categories of the item's distribution, as text."""
+        return DEGREE_ANSWERS if self.denominator == "degree_1_5" else JA_NEI_ANSWERS
+
+    def comparable(self, earlier: int, later: int) -> bool:
+        """Whether the indicator is comparable between two waves (same series)."""
+        return any(earlier in s and later in s for s in self.series) and earlier != later
+
+    def comparable_pairs(self) -> dict[tuple[int, int], bool]:
+        """For every ordered pair of waves the indicator exists in: comparable or not."""
+        ws = self.waves
+        return {(a, b): self.comparable(a, b) for a in ws for b in ws if a < b}
+
+
+@dataclass(frozen=True)
+class Geography:
+    code_list_by_wave: dict[int, int]
+    always_comparable: tuple[str, ...]
+    never_comparable: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    version: int
+    waves: tuple[int, ...]
+    geography: Geography
+    indicators: tuple[Indicator, ...]
+
+    def by_item(self, item: str) -> tuple[Indicator, ...]:
+        return tuple(i for i in self.indicators if i.item == item)
+
+    def get(self, item: str, measure: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.item == item and ind.measure == measure:
+                return ind
+        raise KeyError(f"no indicator for item {item!r}, measure {measure!r}")
+
+    def items(self) -> tuple[str, ...]:
+        """The distinct items, in catalogue order."""
+        return tuple(dict.fromkeys(i.item for i in self.indicators))
+
+    def for_wave(self, wave: int) -> tuple[Indicator, ...]:
+        return tuple(i for i in self.indicators if wave in i.waves)
+
+
+def _indicator(raw: dict, topics: dict[str, str]) -> Indicator:
+    if raw["measure"] not in MEASURES:
+        raise ValueError(f"indicator {raw['id']}: unknown measure {raw['measure']!r}")
+    if raw["denominator"] not in DENOMINATORS:
+        raise ValueError(f"indicator {raw['id']}: unknown denominator {raw['denominator']!r}")
+    return Indicator(
+        id=str(raw["id"]),
+        item=str(raw["item"]),
+        measure=str(raw["measure"]),
+        positive_codes=tuple(raw["positive_codes"]),
+        denominator=str(raw["denominator"]),
+        series=tuple(tuple(int(w) for w in s) for s in raw["series"]),
+        label=str(raw["label"]),
+        topic=str(raw.get("topic") or topics.get(raw["item"], "")),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    topics = {k: v.get("topic", "") for k, v in questionnaire().degree_items.items()}
+    geo = raw["geography"]
+    indicators = tuple(_indicator(r, topics) for r in raw["indicators"])
+    ids = [i.id for i in indicators]
+    if len(set(ids)) != len(ids):
+        raise ValueError("duplicate indicator ids in the catalogue")
+    return Catalogue(
+        version=int(raw["version"]),
+        waves=tuple(int(w) for w in raw["waves"]),
+        geography=Geography(
+            code_list_by_wave={int(k): int(v) for k, v in geo["code_list_by_wave"].items()},
+            always_comparable=tuple(geo["always_comparable"]),
+            never_comparable=tuple(geo["never_comparable"]),
+        ),
+        indicators=indicators,
+    )
