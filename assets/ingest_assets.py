@@ -15,6 +15,7 @@ from assets.ingest.ledger import (
     unattributable,
     unbalanced_files,
 )
+from assets.ingest.units import parse_file_name
 from assets.ingest.raw_store import load_raw, store_raw
 from assets.ingest.unit_ingest import ingest_unit
 from assets.ingest.validate import rejected_unread, validate_table
@@ -41,9 +42,9 @@ def raw_deliveries(
     zones, codebook = data.zones(), codebook_for(wave)
     archive = Archive(zones.archive)
     for path in landing_files(zones.landing, wave):
-        delivery = describe(path, wave, codebook)
-        if delivery.unit_id == unit_id:
-            archive.store(path, delivery)
+        parsed = parse_file_name(path.name, codebook)
+        if parsed is not None and parsed.unit_id == unit_id:
+            archive.store(path, describe(path, wave, codebook))
     versions = archive.versions(wave, unit_id)
     rows = []
     for delivery in versions:

@@ -7,6 +7,10 @@ real Dagster run in the instance (visible in the UI with its partitions and chec
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
 import dagster as dg
 
 from assets.ingest.deliveries import landing_files
@@ -16,6 +20,8 @@ from pipelines.definitions import defs
 from pipelines.jobs import NATIONAL_JOB, UNIT_JOB, WAVE_JOB
 from pipelines.partitions import UNIT_PARTITIONS_NAME, wave_unit_key
 from schemas.codebook import codebooks
+
+WORKERS_ENV = "BRUKERSTEMME_WORKERS"  # parallel unit runs (default 2, one per core)
 
 
 def delivered_units(zones: DataZones) -> dict[int, list[str]]:
@@ -37,9 +43,7 @@ def register_units(instance: dg.DagsterInstance, units: dict[int, list[str]]) ->
         instance.add_dynamic_partitions(UNIT_PARTITIONS_NAME, new)
 
 
-def _run(
-    job_name: str, instance: dg.DagsterInstance, partition_key: str | None = None
-) -> dg.ExecuteInProcessResult:
+def _run(job_name: str, instance: dg.DagsterInstance, partition_key: str | None = None) -> str:
     job = defs.resolve_job_def(job_name)
     result = job.execute_in_process(
         instance=instance, partition_key=partition_key, raise_on_error=False
@@ -48,19 +52,38 @@ def _run(
         raise RuntimeError(
             f"run {result.run_id} of {job_name} [{partition_key}] failed; see the Dagster UI"
         )
-    return result
+    return result.run_id
+
+
+def _run_in_worker(job_name: str, partition_key: str) -> str:
+    """Entry point of a worker process: the instance comes from DAGSTER_HOME."""
+    with dg.DagsterInstance.get() as instance:
+        return _run(job_name, instance, partition_key)
+
+
+def _run_partitions(job_name: str, keys: list[str], instance: dg.DagsterInstance, workers: int):
+    """One run per partition; with workers > 1 in parallel processes on the same instance."""
+    if workers <= 1 or len(keys) < 4 or instance.is_ephemeral or not os.environ.get("DAGSTER_HOME"):
+        for key in keys:
+            _run(job_name, instance, key)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for future in [pool.submit(_run_in_worker, job_name, key) for key in keys]:
+            future.result()
 
 
 def materialize_all(
-    zones: DataZones, instance: dg.DagsterInstance | None = None, log=print
+    zones: DataZones, instance: dg.DagsterInstance | None = None, log=print, workers: int | None = None
 ) -> dict[int, list[str]]:
     instance = instance or dg.DagsterInstance.get()
+    workers = workers or int(os.environ.get(WORKERS_ENV, "2"))
     units = delivered_units(zones)
     register_units(instance, units)
     for wave, unit_ids in units.items():
         log(f"wave {wave}: ingesting {len(unit_ids)} units")
-        for unit_id in unit_ids:
-            _run(UNIT_JOB, instance, str(wave_unit_key(wave, unit_id)))
+        keys = [str(wave_unit_key(wave, unit_id)) for unit_id in unit_ids]
+        _run_partitions(UNIT_JOB, keys, instance, workers)
     for wave in units:
         log(f"wave {wave}: harmonizing")
         _run(WAVE_JOB, instance, str(wave))

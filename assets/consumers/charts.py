@@ -33,13 +33,18 @@ CONFIG: dict[str, Any] = {
 Points = list[dict[str, Any]]
 
 
-def _x_share(title: str = "Andel (95 % KI)") -> dict[str, Any]:
+def _share(field: str = "share") -> dict[str, Any]:
+    """The 0–100 % axis. Few labels and no axis title: vl-convert spends ~1.5 ms per text."""
     return {
-        "field": "share",
+        "field": field,
         "type": "quantitative",
-        "title": title,
+        "title": None,
         "scale": {"domain": [0, 1]},
-        "axis": {"format": ".0%", "tickCount": 5},
+        "axis": {
+            "format": ".0%",
+            "values": [0, 0.25, 0.5, 0.75, 1],
+            "labelExpr": "datum.value * 4 % 2 == 0 ? datum.label : ''",
+        },
     }
 
 
@@ -62,7 +67,6 @@ def trend_spec(n_series: int) -> dict[str, Any]:
         "sort": "ascending",
         "axis": {"labelAngle": 0},
     }
-    y = {**_x_share("Alt i alt fornøyd (95 % KI)")}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "width": 330,
@@ -76,11 +80,11 @@ def trend_spec(n_series: int) -> dict[str, Any]:
         "layer": [
             {
                 "mark": {"type": "rule", "strokeWidth": 1.4},
-                "encoding": {"y": {**y, "field": "lo"}, "y2": {"field": "hi"}},
+                "encoding": {"y": _share("lo"), "y2": {"field": "hi"}},
             },
             {
                 "mark": {"type": "point", "filled": True, "size": 40, "opacity": 1},
-                "encoding": {"y": y},
+                "encoding": {"y": _share()},
             },
         ],
     }

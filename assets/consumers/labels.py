@@ -195,6 +195,6 @@ def fmt_int(n: int) -> str:
     return f"{n:,}".replace(",", NBSP)
 
 
-def fmt_respondents(n: int | None) -> str:
-    """Respondents in a unit; null (a pooled unit) is shown as `under 10`."""
-    return "under 10" if n is None else fmt_int(n)
+def fmt_respondents(n: int | None, min_unit: int = 10) -> str:
+    """Respondents in a unit; null (a pooled unit) is shown as `under <min_unit>`."""
+    return f"under {min_unit}" if n is None else fmt_int(n)

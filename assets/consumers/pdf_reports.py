@@ -3,8 +3,9 @@
 The parent process builds every report's data from the published tables (report_model); a pool
 of worker processes (typst_render, no pandas) renders them: each worker starts one Typst compiler
 on the shared template and one vl-convert engine, then per report renders its chart to an SVG
-string once and compiles the template once with the report's JSON. Fonts are Typst's embedded ones (Libertinus Serif), system
-fonts are ignored, and the PDF carries no date: the same inputs give byte-identical files.
+string once and compiles the template once with the report's JSON. Fonts are Typst's embedded
+ones (Libertinus Serif), system fonts are ignored, and the PDF carries no date: the same inputs
+give byte-identical files.
 """
 
 from __future__ import annotations

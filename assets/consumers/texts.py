@@ -10,6 +10,7 @@ from assets.consumers.labels import (
     SURVEY_NAME,
     UNIT_TYPE_LABELS,
     fmt_int,
+    fmt_respondents,
 )
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def pool_section(
                 "id": mid,
                 "name": index.name(mkey),
                 "type": UNIT_TYPE_LABELS.get(mkey[1], mkey[1]),
-                "n": fmt_int(int(n)) if n is not None else f"under {rules['min_unit_respondents']}",
+                "n": fmt_respondents(None if n is None else int(n), rules["min_unit_respondents"]),
             }
         )
     reason = unit.get("pool_reason") or (

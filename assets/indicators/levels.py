@@ -75,13 +75,43 @@ def county_names() -> dict[str, str]:
         return {}
 
 
+@dataclass(frozen=True)
+class UnitKeys:
+    """Respondent -> unit index, in (wave, unit_id) text order (category order never matters)."""
+
+    table: pd.DataFrame  # wave (int), unit_id (str), one row per unit, sorted
+    codes: np.ndarray  # unit index of every respondent row
+    first_row: np.ndarray  # position of one respondent of every unit
+
+
+def unit_keys(harmonized: pd.DataFrame) -> UnitKeys:
+    grouped = harmonized.groupby(["wave", "unit_id"], sort=False, observed=True)
+    gid = grouped.ngroup().to_numpy()
+    index = grouped.size().index
+    table = pd.DataFrame(
+        {
+            "wave": index.get_level_values(0).astype("int64"),
+            "unit_id": np.asarray(index.get_level_values(1).astype(str), dtype=object),
+        }
+    )
+    order = np.lexsort((table["unit_id"].to_numpy(), table["wave"].to_numpy()))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[gid]
+    first = np.full(len(order), -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    return UnitKeys(table.iloc[order].reset_index(drop=True), codes, first)
+
+
 def unit_table(harmonized: pd.DataFrame, config: DisclosureConfig) -> pd.DataFrame:
     """One row per (wave, unit) with geography and the number of respondents."""
-    cols = ["wave", "unit_id", "unit_type", "unit_name", *GEO_COLUMNS, "population"]
-    frame = harmonized[cols].astype({"wave": "int64"})
-    first = frame.groupby(["wave", "unit_id"], sort=True).first().reset_index()
-    sizes = harmonized.groupby(["wave", "unit_id"], sort=True).size().to_numpy()
-    first["n_respondents"] = sizes.astype("int64")
+    keys = unit_keys(harmonized)
+    cols = ["unit_type", "unit_name", *GEO_COLUMNS, "population"]
+    first_rows = keys.first_row
+    first = pd.DataFrame({"wave": keys.table["wave"], "unit_id": keys.table["unit_id"]})
+    for c in cols:
+        first[c] = harmonized[c].iloc[first_rows].to_numpy()
+    first["n_respondents"] = np.bincount(keys.codes, minlength=len(first)).astype("int64")
     first["size_class"] = assign_size_class(
         first["population"], first["size_class"], config.size_class_bounds
     )

@@ -92,7 +92,9 @@ class Archive:
         record = self.record_path(delivery)
         if not record.exists():
             record.parent.mkdir(parents=True, exist_ok=True)
-            record.write_text(json.dumps(asdict(delivery), sort_keys=True), encoding="utf-8")
+            tmp = record.with_name(f".{record.name}.tmp{os.getpid()}")
+            tmp.write_text(json.dumps(asdict(delivery), sort_keys=True), encoding="utf-8")
+            tmp.replace(record)  # atomic: a reader never sees half a record
         return target
 
     def record_path(self, delivery: Delivery) -> Path:

@@ -163,7 +163,10 @@ def _read_xlsx(path: Path, codebook: Codebook) -> RawTable:
     header = [str(h).strip() if h is not None else None for h in rows[0]]
     width = max((i + 1 for i, h in enumerate(header) if h), default=0)
     header = header[:width]
-    data = [[_cell_text(v) for v in row[:width]] for row in rows[first_data_row - header_row :]]
+    data = [
+        [_cell_text(v) for v in row[:width]] + [None] * (width - len(row))  # short rows: empty tail
+        for row in rows[first_data_row - header_row :]
+    ]
     while data and all(v is None for v in data[-1]):
         data.pop()  # trailing formatted-but-empty rows are not data
     frame = pd.DataFrame(data, columns=header, dtype=object)

@@ -224,11 +224,6 @@ def validate_table(
             table,
         )
     tokens = tokenize(raw, codebook)
-    content_unit, mismatch = check_unit(tokens, unit_id, codebook)
-    if mismatch:
-        result = _rejected(errors.UNIT_MISMATCH, mismatch, table)
-        result.unit_in_content = content_unit
-        return result
     if not geography.is_valid_unit(unit_id, codebook.code_list_year):
         return _rejected(
             errors.UNIT_NOT_IN_CODE_LIST,
@@ -236,6 +231,11 @@ def validate_table(
             f"used by wave {codebook.wave}",
             table,
         )
+    content_unit, mismatch = check_unit(tokens, unit_id, codebook)
+    if mismatch:
+        result = _rejected(errors.UNIT_MISMATCH, mismatch, table)
+        result.unit_in_content = content_unit
+        return result
     row_findings, file_failure = _pandera_findings(tokens, raw, codebook)
     if file_failure:
         reason, detail = file_failure.split("|", 1)

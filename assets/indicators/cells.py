@@ -1,0 +1,163 @@
+"""Indicator cells for every wave, level and indicator; disclosure control; the publication.
+
+`build_publication(harmonized, edition, config, previous_editions, previous_units)` is the
+single entry point. It counts answers per unit (assets.indicators.counts), forms every
+reporting group and pool (assets.indicators.levels), protects each wave
+(quality.wave_protection), adds change against the previous comparable wave
+(assets.indicators.change) and assembles the published tables (assets.indicators.publish).
+Every wave present in `harmonized` is published with the given edition name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from assets.indicators.change import add_change
+from assets.indicators.counts import group_counts, membership, unit_counts, valid_positive
+from assets.indicators.estimates import CI_METHOD, format_percent, share, wilson
+from assets.indicators.levels import Levels, build_levels
+from assets.indicators.publish import distribution_table, log_table, published_cells, units_table
+from quality.disclosure import DisclosureConfig, default_config, display_for
+from quality.wave_protection import WaveFigures, previous_for_wave, protect_wave
+from schemas.indicator_catalogue import Catalogue, load_catalogue
+
+
+@dataclass(frozen=True)
+class Publication:
+    cells: pd.DataFrame  # the published cell table (DESIGN.md)
+    distribution: pd.DataFrame  # answer distributions, same suppression
+    units: pd.DataFrame  # one row per (wave, unit_type, unit_id)
+    suppression_log: pd.DataFrame  # one row per decision
+    internal_cells: pd.DataFrame  # unsuppressed; never published
+
+
+def _primary_group_rules(levels: Levels, config: DisclosureConfig, resp: np.ndarray) -> tuple:
+    g = levels.groups
+    rules, details = [], []
+    for row, n in zip(g.itertuples(index=False), resp, strict=True):
+        rule, detail = None, None
+        if row.is_unit and row.pool_rule is not None:
+            rule, detail = row.pool_rule, row.pool_reason
+        elif row.unit_type == "pool" and row.pool_rule == "pool_below_threshold":
+            rule, detail = "pool_below_threshold", row.pool_reason
+        elif n < config.unit_threshold:
+            rule = "group_below_threshold"
+            detail = f"Færre enn {config.unit_threshold} svar i gruppen."
+        rules.append(rule)
+        details.append(detail)
+    return rules, details
+
+
+def _wave_figures(
+    wave: int, gidx: np.ndarray, uidx: np.ndarray, levels: Levels, inds: list, gc, uc, rules: tuple
+) -> WaveFigures:
+    g = levels.groups.iloc[gidx].reset_index(drop=True)
+    kind = np.where(g["is_oslo_aggregate"], "oslo", g["unit_type"])
+    frame = pd.DataFrame(
+        {
+            "unit_type": g["unit_type"],
+            "unit_id": g["unit_id"],
+            "members": g["members"],
+            "kind": kind,
+            "n_respondents": gc.respondents[gidx],
+            "primary_rule": [rules[0][i] for i in gidx],
+            "primary_detail": [rules[1][i] for i in gidx],
+        }
+    )
+    gv = np.column_stack([valid_positive(gc, ind)[0][gidx] for ind in inds])
+    gp = np.column_stack([valid_positive(gc, ind)[1][gidx] for ind in inds])
+    uv = np.column_stack([valid_positive(uc, ind)[0][uidx] for ind in inds])
+    up = np.column_stack([valid_positive(uc, ind)[1][uidx] for ind in inds])
+    units = levels.units.iloc[uidx]
+    return WaveFigures(
+        wave, frame, [(i.item, i.measure) for i in inds], gv, gp,
+        list(units["unit_id"]), uc.respondents[uidx], uv, up,
+    )  # fmt: skip
+
+
+def _cell_rows(w: WaveFigures, gidx: np.ndarray, outcome, levels: Levels, edition: str) -> pd.DataFrame:
+    n_g, n_i = w.n_valid.shape
+    g = levels.groups.iloc[gidx].reset_index(drop=True)
+    rep = np.repeat(np.arange(n_g), n_i)
+    nv, npos = w.n_valid.ravel(), w.n_positive.ravel()
+    low, high = wilson(npos, nv)
+    rule = outcome.cell_rule.ravel()
+    band = outcome.band_text.ravel()
+    s = share(npos, nv)
+    frame = pd.DataFrame(
+        {
+            "wave": np.full(n_g * n_i, w.wave, dtype=np.int64),
+            "edition": edition,
+            "unit_type": g["unit_type"].to_numpy()[rep],
+            "unit_id": g["unit_id"].to_numpy()[rep],
+            "unit_name": g["unit_name"].to_numpy()[rep],
+            "indicator_id": [ind[0] for ind in w.indicators] * n_g,
+            "measure": [ind[1] for ind in w.indicators] * n_g,
+            "n_respondents": np.repeat(w.groups["n_respondents"].to_numpy(), n_i),
+            "n_valid": nv,
+            "n_positive": npos,
+            "share": s,
+            "ci_low": low,
+            "ci_high": high,
+            "ci_method": CI_METHOD,
+            "rule": rule,
+            "band_text": band,
+            "series_key": g["series_key"].to_numpy()[rep],
+            "is_unit": g["is_unit"].to_numpy()[rep],
+            "level": g["level"].to_numpy()[rep],
+            "group_rule": np.repeat(np.array(outcome.group_rule, dtype=object), n_i),
+        }
+    )
+    frame["shown"] = frame["rule"].isna() & (frame["n_valid"] > 0)
+    frame["display"] = [
+        format_percent(v) if r is None and not np.isnan(v) else display_for(r or "item", b)
+        for v, r, b in zip(s, rule, band, strict=True)
+    ]
+    return frame
+
+
+def build_publication(
+    harmonized: pd.DataFrame,
+    edition: str = "preliminary",
+    config: DisclosureConfig | None = None,
+    previous_editions: pd.DataFrame | None = None,
+    previous_units: pd.DataFrame | None = None,
+    catalogue: Catalogue | None = None,
+) -> Publication:
+    """The publication of every wave in `harmonized` (see module docstring)."""
+    config = config or default_config()
+    catalogue = catalogue or load_catalogue()
+    levels = build_levels(harmonized, config, catalogue.geography.code_list_by_wave)
+    uc = unit_counts(harmonized, catalogue)
+    gc = group_counts(uc, membership(levels.groups, levels.units))
+    rules = _primary_group_rules(levels, config, gc.respondents)
+    frames, logs, group_status = [], [], {}
+    for wave in sorted(levels.units["wave"].unique()):
+        gidx = np.flatnonzero(levels.groups["wave"].to_numpy() == wave)
+        uidx = np.flatnonzero(levels.units["wave"].to_numpy() == wave)
+        inds = list(catalogue.for_wave(int(wave)))
+        w = _wave_figures(int(wave), gidx, uidx, levels, inds, gc, uc, rules)
+        prev = previous_for_wave(int(wave), previous_editions, previous_units, w.unit_ids)
+        outcome = protect_wave(w, config, prev)
+        frames.append(_cell_rows(w, gidx, outcome, levels, edition))
+        logs += outcome.log
+        group_status.update(
+            {(int(wave), t, u): r for t, u, r in zip(w.groups["unit_type"], w.groups["unit_id"], outcome.group_rule, strict=True)}
+        )
+    cells = add_change(pd.concat(frames, ignore_index=True), catalogue)
+    order = {ind.id: i for i, ind in enumerate(catalogue.indicators)}
+    cells["ind_order"] = [
+        order[catalogue.get(i, m).id] for i, m in zip(cells["indicator_id"], cells["measure"], strict=True)
+    ]
+    cells = cells.sort_values(["wave", "level", "unit_id", "ind_order"], kind="stable")
+    cells = cells.reset_index(drop=True)
+    return Publication(
+        cells=published_cells(cells),
+        distribution=distribution_table(cells, levels, gc, catalogue, edition),
+        units=units_table(levels, gc.respondents, group_status, config, edition),
+        suppression_log=log_table(logs, edition),
+        internal_cells=cells,
+    )
