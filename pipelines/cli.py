@@ -28,10 +28,10 @@ def _print_outputs(zones: DataZones) -> None:
             print(f"  {label:16} {path}")
 
 
-def run(zones: DataZones) -> None:
+def run(zones: DataZones, changed_only: bool = False) -> None:
     from pipelines.runner import materialize_all
 
-    materialize_all(zones)
+    materialize_all(zones, changed_only=changed_only)
     _print_outputs(zones)
 
 
@@ -45,7 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "generate", help="write synthetic deliveries (options: see generate --help)", add_help=False
     )
-    sub.add_parser("run", help="materialize everything for the deliveries in landing/")
+    run_parser = sub.add_parser("run", help="materialize everything for the deliveries in landing/")
+    run_parser.add_argument(
+        "--changed-only",
+        action="store_true",
+        help="only units with new or corrected files, and their waves",
+    )
     demo = sub.add_parser("demo", help="generate sample waves into the data dir, then run")
     demo.add_argument("--scale", type=float, default=1.0)
     args, rest = parser.parse_known_args(argv)
@@ -55,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return generate_main(rest)
     if args.command == "run":
-        run(zones)
+        run(zones, changed_only=args.changed_only)
         return 0
     from generator.cli import main as generate_main
 

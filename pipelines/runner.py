@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import dagster as dg
 
-from assets.ingest.deliveries import landing_files
+from assets.ingest.deliveries import Archive, landing_files, pending_deliveries
 from assets.ingest.units import parse_file_name
 from assets.storage import DataZones
 from pipelines.definitions import defs
@@ -73,12 +73,28 @@ def _run_partitions(job_name: str, keys: list[str], instance: dg.DagsterInstance
             future.result()
 
 
+def changed_units(zones: DataZones) -> dict[int, list[str]]:
+    """Units with a landed file whose content the archive has not got yet."""
+    pending, _ = pending_deliveries(zones.landing, codebooks(), Archive(zones.archive), {})
+    found: dict[int, set[str]] = {}
+    for delivery in pending:
+        if delivery.unit_id is not None:
+            found.setdefault(delivery.wave, set()).add(delivery.unit_id)
+    return {wave: sorted(units) for wave, units in sorted(found.items())}
+
+
 def materialize_all(
-    zones: DataZones, instance: dg.DagsterInstance | None = None, log=print, workers: int | None = None
+    zones: DataZones,
+    instance: dg.DagsterInstance | None = None,
+    log=print,
+    workers: int | None = None,
+    changed_only: bool = False,
 ) -> dict[int, list[str]]:
+    """Run every unit, wave and cross-wave job; with changed_only, just new or corrected units
+    and their waves (what the landing sensor and automation do, in one call)."""
     instance = instance or dg.DagsterInstance.get()
     workers = workers or int(os.environ.get(WORKERS_ENV, "2"))
-    units = delivered_units(zones)
+    units = changed_units(zones) if changed_only else delivered_units(zones)
     register_units(instance, units)
     for wave, unit_ids in units.items():
         log(f"wave {wave}: ingesting {len(unit_ids)} units")

@@ -11,8 +11,13 @@ from reference import geography as geo
 from reference import klass
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
-DATES = {2017: "2017-06-01", 2019: "2019-06-01", 2020: "2020-06-01", 2023: "2023-06-01",
-         2024: "2024-06-01"}  # fmt: skip
+DATES = {
+    2017: "2017-06-01",
+    2019: "2019-06-01",
+    2020: "2020-06-01",
+    2023: "2023-06-01",
+    2024: "2024-06-01",
+}
 YEARS = (2017, 2019, 2020, 2024)
 
 
@@ -22,8 +27,9 @@ def _shared(name: str) -> pd.DataFrame:
     return pd.read_csv(SHARED / name, dtype=str, keep_default_na=False)
 
 
-@pytest.mark.parametrize(("year", "expected"), [(2017, 426), (2019, 422), (2020, 356),
-                                                (2023, 356), (2024, 357)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("year", "expected"), [(2017, 426), (2019, 422), (2020, 356), (2023, 356), (2024, 357)]
+)
 def test_code_sets_equal_public_history(year: int, expected: int) -> None:
     hist = _shared("kommuner_history.csv")
     day = DATES[year]
@@ -96,13 +102,37 @@ def test_every_unit_has_county_rhf_and_population() -> None:
 
 
 def test_rhf_of_counties() -> None:
-    expected = {"46": "HV", "11": "HV", "12": "HV", "14": "HV", "15": "HMN", "50": "HMN",
-                "16": "HMN", "17": "HMN", "18": "HN", "19": "HN", "20": "HN", "54": "HN",
-                "55": "HN", "56": "HN", "03": "HSO", "30": "HSO", "31": "HSO", "34": "HSO",
-                "38": "HSO", "39": "HSO", "40": "HSO", "42": "HSO"}  # fmt: skip
+    expected = {
+        "46": "HV",
+        "11": "HV",
+        "12": "HV",
+        "14": "HV",
+        "15": "HMN",
+        "50": "HMN",
+        "16": "HMN",
+        "17": "HMN",
+        "18": "HN",
+        "19": "HN",
+        "20": "HN",
+        "54": "HN",
+        "55": "HN",
+        "56": "HN",
+        "03": "HSO",
+        "30": "HSO",
+        "31": "HSO",
+        "34": "HSO",
+        "38": "HSO",
+        "39": "HSO",
+        "40": "HSO",
+        "42": "HSO",
+    }
     assert {c: geo.rhf_of_county(c) for c in expected} == expected
-    assert geo.rhf_names() == {"HSO": "Helse Sør-Øst", "HV": "Helse Vest",
-                               "HMN": "Helse Midt-Norge", "HN": "Helse Nord"}  # fmt: skip
+    assert geo.rhf_names() == {
+        "HSO": "Helse Sør-Øst",
+        "HV": "Helse Vest",
+        "HMN": "Helse Midt-Norge",
+        "HN": "Helse Nord",
+    }
 
 
 def test_names_match() -> None:
@@ -140,9 +170,18 @@ def test_units_names_and_validity() -> None:
 
 def test_unit_geography_columns() -> None:
     out = geo.unit_geography(["030102", "1507", "4601", "030102"], 2021)
-    assert list(out.columns) == ["unit_id", "unit_type", "unit_name", "kommune_id",
-                                 "kommune_id_2024", "split_2024", "county_id", "rhf_id",
-                                 "population", "size_class"]  # fmt: skip
+    assert list(out.columns) == [
+        "unit_id",
+        "unit_type",
+        "unit_name",
+        "kommune_id",
+        "kommune_id_2024",
+        "split_2024",
+        "county_id",
+        "rhf_id",
+        "population",
+        "size_class",
+    ]
     assert list(out.unit_id) == ["030102", "1507", "4601"]
     byd, aal, bgn = (out.iloc[i] for i in range(3))
     assert (byd.unit_type, byd.kommune_id, byd.kommune_id_2024) == ("bydel", "0301", "0301")
@@ -154,8 +193,14 @@ def test_unit_geography_columns() -> None:
 
 def test_size_classes() -> None:
     assert [geo.size_class(n) for n in (0, 4999, 5000, 19999, 20000, 49999, 50000)] == [
-        "s1_under_5000", "s1_under_5000", "s2_5000_19999", "s2_5000_19999",
-        "s3_20000_49999", "s3_20000_49999", "s4_50000_plus"]  # fmt: skip
+        "s1_under_5000",
+        "s1_under_5000",
+        "s2_5000_19999",
+        "s2_5000_19999",
+        "s3_20000_49999",
+        "s3_20000_49999",
+        "s4_50000_plus",
+    ]
     labels = geo.size_class_labels()
     assert labels["s1_under_5000"] == "under 5 000 innbyggere"
     assert labels["s4_50000_plus"] == "50 000 innbyggere og over"
@@ -169,24 +214,43 @@ def test_population_sources_are_declared() -> None:
 
 
 def test_klass_parsing_of_canned_responses() -> None:
-    codes = {"codes": [
-        {"code": "5001", "name": "Trondheim", "validFromInRequestedRange": "2018-01-01",
-         "validToInRequestedRange": "2025-01-01"},
-        {"code": "5030", "name": "Klæbu", "validFromInRequestedRange": "2018-01-01",
-         "validToInRequestedRange": "2020-01-01"},
-        {"code": "5012", "name": "Snillfjord", "validFromInRequestedRange": "2018-01-01",
-         "validToInRequestedRange": "2020-01-01"},
-    ]}  # fmt: skip
+    codes = {
+        "codes": [
+            {
+                "code": "5001",
+                "name": "Trondheim",
+                "validFromInRequestedRange": "2018-01-01",
+                "validToInRequestedRange": "2025-01-01",
+            },
+            {
+                "code": "5030",
+                "name": "Klæbu",
+                "validFromInRequestedRange": "2018-01-01",
+                "validToInRequestedRange": "2020-01-01",
+            },
+            {
+                "code": "5012",
+                "name": "Snillfjord",
+                "validFromInRequestedRange": "2018-01-01",
+                "validToInRequestedRange": "2020-01-01",
+            },
+        ]
+    }
     mun = klass.parse_codes(codes, end="2025-01-01")
     assert list(mun.columns) == ["code", "name", "valid_from", "valid_to"]
     assert mun.set_index("code").valid_to.to_dict() == {
-        "5001": "", "5012": "2020-01-01", "5030": "2020-01-01"}  # fmt: skip
-    changes = {"codeChanges": [
-        {"oldCode": "5030", "newCode": "5001", "changeOccurred": "2020-01-01"},
-        {"oldCode": "5012", "newCode": "5055", "changeOccurred": "2020-01-01"},
-        {"oldCode": "5012", "newCode": "5056", "changeOccurred": "2020-01-01"},
-        {"oldCode": "5001", "newCode": "5001", "changeOccurred": "2023-01-01"},
-    ]}  # fmt: skip
+        "5001": "",
+        "5012": "2020-01-01",
+        "5030": "2020-01-01",
+    }
+    changes = {
+        "codeChanges": [
+            {"oldCode": "5030", "newCode": "5001", "changeOccurred": "2020-01-01"},
+            {"oldCode": "5012", "newCode": "5055", "changeOccurred": "2020-01-01"},
+            {"oldCode": "5012", "newCode": "5056", "changeOccurred": "2020-01-01"},
+            {"oldCode": "5001", "newCode": "5001", "changeOccurred": "2023-01-01"},
+        ]
+    }
     kinds = klass.classify_changes(klass.parse_changes(changes), mun)
     assert list(kinds.itertuples(index=False, name=None)) == [
         ("2020-01-01", "5001", "5001", "merge"),

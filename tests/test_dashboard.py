@@ -1,0 +1,124 @@
+"""Dashboard build: self-contained page, data equal to the published table, nothing suppressed."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from fixtures_published import Published, build_published, pct
+
+from assets.consumers.dashboard import build_dashboard, dashboard_data
+
+
+@pytest.fixture(scope="module")
+def pub() -> Published:
+    return build_published()
+
+
+@pytest.fixture(scope="module")
+def page(pub: Published, tmp_path_factory: pytest.TempPathFactory) -> str:
+    out = tmp_path_factory.mktemp("dashboard")
+    return build_dashboard(pub.cells, pub.units, pub.distribution, out).read_text("utf-8")
+
+
+def embedded(html: str) -> dict:
+    m = re.search(r'<script id="data" type="application/json">(.*?)</script>', html, re.S)
+    assert m, "data block missing"
+    return json.loads(m.group(1))
+
+
+def table(block: dict) -> list[dict]:
+    return [dict(zip(block["columns"], row, strict=True)) for row in block["rows"]]
+
+
+def test_page_is_self_contained(page: str) -> None:
+    assert page.startswith("<!doctype html>") and '<html lang="nb">' in page
+    assert not re.search(r"<(script|img|iframe)[^>]*\ssrc=", page)
+    assert "<link" not in page and "@import" not in page and "url(" not in page
+    assert "fetch(" not in page and "XMLHttpRequest" not in page
+    # the only URL is the SVG namespace, which is a name, not a request
+    urls = set(re.findall(r"https?://[^\s\"'<>]+", page))
+    assert urls <= {"http://www.w3.org/2000/svg"}
+    assert "default-src 'none'" in page  # the browser itself refuses any network request
+    assert "/*__" not in page and "__DATA__" not in page
+
+
+def test_figures_equal_the_published_table(pub: Published, page: str) -> None:
+    data = embedded(page)
+    units = {i: u for i, u in enumerate(data["units"])}
+    inds = data["indicators"]
+    got = {
+        (
+            c["w"],
+            units[c["u"]]["type"],
+            units[c["u"]]["id"],
+            inds[c["i"]]["id"],
+            inds[c["i"]]["measure"],
+        ): c
+        for c in table(data["cells"])
+    }
+    assert len(got) == len(pub.cells)
+    for r in pub.cells.itertuples():
+        c = got[(r.wave, r.unit_type, r.unit_id, r.indicator_id, r.measure)]
+        assert c["display"] == r.display and c["suppressed"] == r.suppressed
+        if r.suppressed:
+            for key in ("nValid", "ci", "share", "lo", "hi", "change", "changeCi"):
+                assert c[key] is None, (r, key)
+            assert not c["significant"]
+        else:
+            assert c["ci"] == f"{pct(r.ci_low)}–{pct(r.ci_high)}"
+            assert c["nValid"] == f"{r.n_valid:,}".replace(",", "\u00a0")
+            assert abs(c["share"] - r.share) < 1e-4
+            assert c["significant"] == bool(r.change_significant and r.comparable_with_previous)
+
+
+def test_no_suppressed_value_is_in_the_page(pub: Published, page: str) -> None:
+    data = embedded(page)
+    units = data["units"]
+    for parts in data["distribution"]:
+        for _answer, n, share, sup in parts[3]:
+            if sup:
+                assert n is None and share is None
+    cells = table(data["cells"])
+    for h in pub.hidden.itertuples():
+        u = next(i for i, x in enumerate(units) if x["key"] == f"{h.unit_type}:{h.unit_id}")
+        rows = [c for c in cells if c["u"] == u and c["w"] == h.wave]
+        suppressed = [c for c in rows if c["suppressed"]]
+        assert suppressed and all(c["share"] is None for c in suppressed)
+        dist = [
+            d
+            for d in data["distribution"]
+            if d[0] == u and d[1] == h.wave and d[2] == h.indicator_id
+        ]
+        assert all(part[1] is None for d in dist for part in d[3])
+
+
+def test_pooled_units_point_to_their_pool(page: str) -> None:
+    data = embedded(page)
+    units = data["units"]
+    rows = table(data["unitWaves"])
+    bindal = next(r for r in rows if units[r["u"]]["key"] == "kommune:1811" and r["w"] == 2021)
+    assert not bindal["published"] and bindal["n"] is None
+    assert units[bindal["pool"]]["key"] == "pool:pool-2021-s1-HN"
+    pool = next(r for r in rows if r["u"] == bindal["pool"] and r["w"] == 2021)
+    assert sorted(units[m]["name"] for m in pool["members"]) == ["Bindal", "Sømna"]
+
+
+def test_build_is_deterministic(pub: Published, tmp_path: Path) -> None:
+    a = build_dashboard(pub.cells, pub.units, pub.distribution, tmp_path / "a").read_bytes()
+    b = build_dashboard(pub.cells, pub.units, pub.distribution, tmp_path / "b").read_bytes()
+    assert a == b
+
+
+def test_build_of_four_waves_and_400_units_takes_under_10_seconds(tmp_path: Path) -> None:
+    big = build_published(extra_kommuner=380)
+    start = time.perf_counter()
+    path = build_dashboard(big.cells, big.units, big.distribution, tmp_path)
+    seconds = time.perf_counter() - start
+    data = dashboard_data(big.cells, big.units, big.distribution)
+    print(f"dashboard: {len(data['units'])} units, {seconds:.2f} s, {path.stat().st_size} bytes")
+    assert len(data["units"]) >= 400
+    assert seconds <= 10

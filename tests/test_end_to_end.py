@@ -1,0 +1,181 @@
+"""End to end on generated deliveries: every planted anomaly ends where the generator's truth says.
+
+Also proves onboarding: a synthetic wave that exists only as a codebook in a temporary folder is
+generated and materialized with no code change.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from assets.storage import DataZones
+from generator import generate
+from pipelines.runner import materialize_all
+from schemas import codebook as codebook_module
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("e2e")
+    zones = DataZones(root / "data")
+    generate(zones.root, anomalies=True, seed=11)
+    patch = pytest.MonkeyPatch()
+    patch.setenv("BRUKERSTEMME_DATA_DIR", str(zones.root))
+    home = root / "dagster"
+    home.mkdir()
+    with dg.instance_for_test(temp_dir=str(home)) as instance:
+        materialize_all(zones, instance, log=lambda *_: None)
+        yield zones, instance
+    patch.undo()
+
+
+def _truth(zones: DataZones) -> pd.DataFrame:
+    return pd.read_csv(zones.root / "truth" / "files.csv", dtype=str, keep_default_na=False)
+
+
+def _compare(ledger: pd.DataFrame, truth: pd.DataFrame) -> list[str]:
+    merged = truth.merge(ledger, left_on="name", right_on="file_name", how="left")
+    problems = []
+    for row in merged.itertuples():
+        got = (
+            row.status,
+            "" if pd.isna(row.reason) else row.reason,
+            row.rows_accepted,
+            row.rows_quarantined,
+            row.rows_duplicate,
+        )
+        want = (
+            row.expected_status,
+            row.expected_reason,
+            int(row.expected_rows_accepted),
+            int(row.expected_rows_quarantined),
+            int(row.expected_rows_duplicate),
+        )
+        if got != want:
+            problems.append(f"{row.name}: got {got}, truth {want} ({row.quirks})")
+    return problems
+
+
+def test_first_deliveries_end_as_truth_says(generated) -> None:
+    zones, _ = generated
+    ledger = pd.read_parquet(zones.ledger)
+    first = _truth(zones).query("is_late == 'False'")
+    assert len(ledger) == len(first)
+    assert _compare(ledger, first) == []
+    planted = set(",".join(first["quirks"]).split(","))
+    assert {"unit_mismatch", "unit_not_in_code_list", "unreadable_file", "empty_file"} <= planted
+
+
+def test_harmonized_rows_equal_accepted_rows(generated) -> None:
+    zones, _ = generated
+    ledger = pd.read_parquet(zones.ledger)
+    accepted = ledger[ledger["status"] == "accepted"].groupby("wave")["rows_accepted"].sum()
+    for wave, rows in accepted.items():
+        assert len(pd.read_parquet(zones.harmonized(int(wave)))) == rows
+
+
+def test_free_text_canaries_stay_restricted(generated) -> None:
+    zones, _ = generated
+    canaries = [c for c in (zones.root / "truth" / "canaries.txt").read_text().splitlines() if c]
+    assert canaries
+    for path in zones.warehouse.rglob("*.parquet"):
+        text = pd.read_parquet(path).astype(str).to_csv()
+        assert not [c for c in canaries if c in text], path
+
+
+def test_late_files_supersede(generated) -> None:
+    zones, instance = generated
+    late = _truth(zones).query("is_late == 'True'")
+    for row in late.itertuples():
+        target = zones.landing / row.wave / row.name
+        shutil.copy2(zones.root / row.path, target)
+    rerun = materialize_all(zones, instance, log=lambda *_: None, changed_only=True)
+    assert sum(len(u) for u in rerun.values()) == late["unit"].nunique()
+    ledger = pd.read_parquet(zones.ledger).set_index("file_name")
+    for row in late.itertuples():
+        assert ledger.loc[row.name, "status"] == row.expected_status, row.name
+        if row.supersedes:
+            assert ledger.loc[row.supersedes, "status"] == "superseded", row.supersedes
+
+
+CODEBOOK_2025 = """
+wave: 2025
+version: 1
+title: Brukererfaringsundersøkelsen 2025 (synthetic test wave)
+code_list_year: 2024
+file_name_pattern: '^bes2025_(?P<unit>\\d{4}|\\d{6})(?:_korr(?P<correction>\\d+))?\\.csv$'
+reader: {format: csv, encoding: utf-8, bom_encoding: utf-8-sig, separator: ';', decimal: ','}
+unit: {column: knr}
+respondent_id: rid
+free_text: [fritekst]
+delivery:
+  file_name_template: 'bes2025_{unit}.csv'
+  respondent_id_kind: integer
+  unit_code_style: text
+  oslo_by_bydel: true
+  default_units: 8
+  default_respondents: 160
+value_sets:
+  degree:
+    match: codes
+    codes: {1: I svært liten grad, 2: I liten grad, 3: I noen grad, 4: I stor grad,
+            5: I svært stor grad, 8: Vet ikke, 9: Ikke aktuelt}
+    labels: {I svært liten grad: 1, I liten grad: 2, I noen grad: 3, I stor grad: 4,
+             I svært stor grad: 5, Vet ikke: vet_ikke, Ikke aktuelt: ikke_aktuelt}
+    blank: ubesvart
+  yes_no:
+    match: labels
+    labels: {ja: ja, nei: nei}
+    blank: ubesvart
+variables:
+  alder: {to: age_years, type: integer}
+  dogn: {to: inpatient_last_2y, values: yes_no}
+  oppfolging: {to: aftercare_followup, values: degree}
+  fornoyd: {to: overall_satisfied, values: degree}
+  digital: {to: digital_contact, values: degree}
+ignored: {}
+skip_logic:
+  - {filter: inpatient_last_2y, closed_value: nei, items: [aftercare_followup]}
+rules:
+  age_years: {min: 18, max: 110}
+"""
+
+
+def test_a_new_wave_is_onboarded_by_its_codebook_alone(tmp_path: Path, monkeypatch) -> None:
+    """A fresh process (as `make run` or a reloaded code location) sees the extra codebook."""
+    books = tmp_path / "codebooks"
+    books.mkdir()
+    (books / "2025.yaml").write_text(CODEBOOK_2025, encoding="utf-8")
+    monkeypatch.setenv(codebook_module.CODEBOOK_PATH_ENV, str(books))
+    codebook_module._load_all.cache_clear()
+    zones = DataZones(tmp_path / "data")
+    try:
+        generate(zones.root, waves=[2025], seed=3)
+    finally:
+        codebook_module._load_all.cache_clear()
+    home = tmp_path / "dagster"
+    home.mkdir()
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    env = {**os.environ, "BRUKERSTEMME_DATA_DIR": str(zones.root), "DAGSTER_HOME": str(home),
+           codebook_module.CODEBOOK_PATH_ENV: str(books)}
+    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run"], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    frame = pd.read_parquet(zones.harmonized(2025))
+    assert len(frame) == 160
+    assert frame["overall_satisfied"].notna().any()
+    assert (frame["staff_respect_missing"] == "ikke_spurt").all()
+    assert set(frame["unit_type"]) <= {"kommune", "bydel"}
+    ledger = pd.read_parquet(zones.ledger)
+    assert set(ledger["wave"]) == {2025} and (ledger["status"] == "accepted").all()
