@@ -3,8 +3,14 @@
 Thin wrappers: the logic is in assets/ingest/ (pure functions); these wire files and metadata.
 """
 
+import warnings
+
 import dagster as dg
 import pandas as pd
+
+# MultiToSingleDimensionPartitionMapping is "beta" in Dagster 1.13; it is the documented way to
+# map wave × unit partitions onto wave partitions, and its behaviour is covered by our tests.
+warnings.filterwarnings("ignore", message=".*MultiToSingleDimensionPartitionMapping.*")
 
 from assets.ingest.deliveries import Archive, describe, landing_files
 from assets.ingest.errors import FileRejected
@@ -21,7 +27,9 @@ from assets.ingest.unit_ingest import ingest_unit
 from assets.ingest.validate import rejected_unread, validate_table
 from assets.metadata import markdown_table
 from assets.storage import content_hash, read_parquets, write_parquet
+from assets.publication_assets import gate_check_result
 from pipelines.jobs import rebuild_after_new_data
+from quality.gates import harmonized_gate, ledger_gate, valid_units
 from pipelines.partitions import split_key, wave_partitions, wave_unit_partitions
 from pipelines.resources import DataZonesResource
 from schemas.codebook import codebook_for, codebooks
@@ -136,20 +144,31 @@ def validated_responses(
             ),
         )
     ],
-    kinds={"python", "pandera", "parquet"},
+    kinds={"python", "pandera", "great_expectations", "parquet"},
     automation_condition=rebuild_after_new_data,
-    description="One wave's harmonized responses: one schema for all waves, no free text.",
+    check_specs=[
+        dg.AssetCheckSpec("harmonized_expectations", asset="harmonized_responses", blocking=True)
+    ],
+    description="One wave's harmonized responses: one schema for all waves, no free text. "
+    "Written only after the Pandera model and the GX suite pass.",
 )
-def harmonized_responses(
-    context: dg.AssetExecutionContext, data: DataZonesResource
-) -> dg.MaterializeResult:
+def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResource):
     wave = int(context.partition_key)
     zones, codebook = data.zones(), codebook_for(wave)
     decoded = read_parquets(zones.unit_parts("validated", wave))
-    frame = harmonize_wave(decoded, wave, codebook.code_list_year)
+    frame = harmonize_wave(decoded, wave, codebook.code_list_year)  # Pandera: raises on failure
+    docs = zones.warehouse / "quality" / "harmonized_expectations" / f"{wave}-{context.run_id}"
+    gate = harmonized_gate(frame, valid_units({wave: codebook.code_list_year}), docs)
+    yield gate_check_result(gate, "harmonized_responses")
+    if not gate.passed:
+        raise dg.Failure(
+            description=f"wave {wave}: harmonized responses fail their expectations; "
+            "the previous harmonized file stays",
+            metadata={"failures": "\n".join(gate.details[:20])},
+        )
     path = write_parquet(frame, zones.harmonized(wave))
-    by_unit = frame.groupby("unit_id").size()
-    return dg.MaterializeResult(
+    by_unit = frame.groupby("unit_id", observed=True).size()
+    yield dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(path)),
             "rows": len(frame),
@@ -198,12 +217,8 @@ def delivery_ledger(
 def ledger_reconciles(data: DataZonesResource) -> dg.AssetCheckResult:
     zones = data.zones()
     ledger = pd.read_parquet(zones.ledger)
-    unbalanced = unbalanced_files(ledger)
-    missing = files_missing_from_ledger(ledger, zones.landing)
+    gate = ledger_gate(unbalanced_files(ledger), files_missing_from_ledger(ledger, zones.landing))
+    details = "\n".join(gate.details) or "none"
     return dg.AssetCheckResult(
-        passed=unbalanced.empty and not missing,
-        metadata={
-            "unbalanced_files": dg.MetadataValue.md(markdown_table(unbalanced)),
-            "files_missing_from_ledger": ", ".join(missing) or "none",
-        },
+        passed=gate.passed, metadata={"summary": gate.summary, "details": details}
     )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import ingest_assets
+from assets import ingest_assets, publication_assets
 from pipelines.jobs import all_jobs
 from pipelines.resources import DataZonesResource
 from pipelines.sensors import automation_sensor, landing_sensor, nightly_sweep
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([ingest_assets]),
-    asset_checks=dg.load_asset_checks_from_modules([ingest_assets]),
+    assets=dg.load_assets_from_modules([ingest_assets, publication_assets]),
+    asset_checks=dg.load_asset_checks_from_modules([ingest_assets, publication_assets]),
     jobs=all_jobs(),
     sensors=[landing_sensor, automation_sensor],
     schedules=[nightly_sweep],

@@ -10,7 +10,9 @@ NATIONAL_JOB = "build_all_waves"
 
 unit_assets = dg.AssetSelection.assets("raw_deliveries", "validated_responses")
 wave_assets = dg.AssetSelection.assets("harmonized_responses")
-unpartitioned_assets = dg.AssetSelection.assets("delivery_ledger")
+unpartitioned_assets = dg.AssetSelection.assets(
+    "delivery_ledger", "indicator_cells", "published_tables", "pdf_reports", "dashboard"
+)
 
 unit_job = dg.define_asset_job(
     UNIT_JOB,

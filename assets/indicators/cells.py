@@ -19,7 +19,15 @@ from assets.indicators.change import add_change
 from assets.indicators.counts import group_counts, membership, unit_counts, valid_positive
 from assets.indicators.estimates import CI_METHOD, format_percent, share, wilson
 from assets.indicators.levels import Levels, build_levels
-from assets.indicators.publish import distribution_table, log_table, published_cells, units_table
+from assets.indicators.publish import (
+    CELL_COLUMNS,
+    DIST_COLUMNS,
+    UNIT_COLUMNS,
+    distribution_table,
+    log_table,
+    published_cells,
+    units_table,
+)
 from quality.disclosure import DisclosureConfig, default_config, display_for
 from quality.wave_protection import WaveFigures, previous_for_wave, protect_wave
 from schemas.indicator_catalogue import Catalogue, load_catalogue
@@ -51,6 +59,26 @@ def _primary_group_rules(levels: Levels, config: DisclosureConfig, resp: np.ndar
     return rules, details
 
 
+def _empty(edition: str) -> Publication:
+    cells = pd.DataFrame(columns=CELL_COLUMNS)
+    dist = pd.DataFrame(columns=DIST_COLUMNS)
+    units = pd.DataFrame(columns=UNIT_COLUMNS)
+    return Publication(cells, dist, units, log_table([], edition), cells.copy())
+
+
+def _pool_log(levels: Levels) -> list[dict]:
+    """One log row per widened pool (the decision of DELIVERY.md §6 to widen it)."""
+    g = levels.groups
+    pools = g[
+        (g["unit_type"] == "pool") & g["pool_stage"].isin(["neighbour", "national_size", "all"])
+    ]
+    return [
+        dict(wave=int(r.wave), unit_type="pool", unit_id=r.unit_id, indicator_id=None,
+             measure=None, rule=f"pool_widened_{r.pool_stage}", detail=r.pool_reason)
+        for r in pools.itertuples(index=False)
+    ]  # fmt: skip
+
+
 def _wave_figures(
     wave: int, gidx: np.ndarray, uidx: np.ndarray, levels: Levels, inds: list, gc, uc, rules: tuple
 ) -> WaveFigures:
@@ -67,10 +95,12 @@ def _wave_figures(
             "primary_detail": [rules[1][i] for i in gidx],
         }
     )
-    gv = np.column_stack([valid_positive(gc, ind)[0][gidx] for ind in inds])
-    gp = np.column_stack([valid_positive(gc, ind)[1][gidx] for ind in inds])
-    uv = np.column_stack([valid_positive(uc, ind)[0][uidx] for ind in inds])
-    up = np.column_stack([valid_positive(uc, ind)[1][uidx] for ind in inds])
+
+    def stack(c, idx: np.ndarray, k: int) -> np.ndarray:
+        cols = [valid_positive(c, ind)[k][idx] for ind in inds]
+        return np.column_stack(cols) if cols else np.zeros((len(idx), 0), dtype=np.int64)
+
+    gv, gp, uv, up = stack(gc, gidx, 0), stack(gc, gidx, 1), stack(uc, uidx, 0), stack(uc, uidx, 1)
     units = levels.units.iloc[uidx]
     return WaveFigures(
         wave, frame, [(i.item, i.measure) for i in inds], gv, gp,
@@ -78,7 +108,9 @@ def _wave_figures(
     )  # fmt: skip
 
 
-def _cell_rows(w: WaveFigures, gidx: np.ndarray, outcome, levels: Levels, edition: str) -> pd.DataFrame:
+def _cell_rows(
+    w: WaveFigures, gidx: np.ndarray, outcome, levels: Levels, edition: str
+) -> pd.DataFrame:
     n_g, n_i = w.n_valid.shape
     g = levels.groups.iloc[gidx].reset_index(drop=True)
     rep = np.repeat(np.arange(n_g), n_i)
@@ -130,6 +162,8 @@ def build_publication(
     """The publication of every wave in `harmonized` (see module docstring)."""
     config = config or default_config()
     catalogue = catalogue or load_catalogue()
+    if harmonized.empty:
+        return _empty(edition)
     levels = build_levels(harmonized, config, catalogue.geography.code_list_by_wave)
     uc = unit_counts(harmonized, catalogue)
     gc = group_counts(uc, membership(levels.groups, levels.units))
@@ -145,12 +179,19 @@ def build_publication(
         frames.append(_cell_rows(w, gidx, outcome, levels, edition))
         logs += outcome.log
         group_status.update(
-            {(int(wave), t, u): r for t, u, r in zip(w.groups["unit_type"], w.groups["unit_id"], outcome.group_rule, strict=True)}
+            {
+                (int(wave), t, u): r
+                for t, u, r in zip(
+                    w.groups["unit_type"], w.groups["unit_id"], outcome.group_rule, strict=True
+                )
+            }
         )
+    logs += _pool_log(levels)
     cells = add_change(pd.concat(frames, ignore_index=True), catalogue)
     order = {ind.id: i for i, ind in enumerate(catalogue.indicators)}
     cells["ind_order"] = [
-        order[catalogue.get(i, m).id] for i, m in zip(cells["indicator_id"], cells["measure"], strict=True)
+        order[catalogue.get(i, m).id]
+        for i, m in zip(cells["indicator_id"], cells["measure"], strict=True)
     ]
     cells = cells.sort_values(["wave", "level", "unit_id", "ind_order"], kind="stable")
     cells = cells.reset_index(drop=True)

@@ -63,7 +63,9 @@ def unit_counts(harmonized: pd.DataFrame, catalogue: Catalogue) -> Counts:
 
 def membership(groups: pd.DataFrame, units: pd.DataFrame) -> np.ndarray:
     """0/1 matrix (groups, units): which units each group covers (same wave)."""
-    index = {(int(w), u): i for i, (w, u) in enumerate(zip(units["wave"], units["unit_id"], strict=True))}
+    index = {
+        (int(w), u): i for i, (w, u) in enumerate(zip(units["wave"], units["unit_id"], strict=True))
+    }
     m = np.zeros((len(groups), len(units)), dtype=np.float64)
     for gi, (wave, members) in enumerate(zip(groups["wave"], groups["members"], strict=True)):
         m[gi, [index[(int(wave), u)] for u in members]] = 1.0

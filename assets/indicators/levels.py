@@ -54,7 +54,9 @@ def size_class_labels(bounds: tuple[int, ...]) -> dict[str, str]:
     return dict(zip(size_class_ids(bounds), labels, strict=True))
 
 
-def assign_size_class(population: pd.Series, fallback: pd.Series, bounds: tuple[int, ...]) -> pd.Series:
+def assign_size_class(
+    population: pd.Series, fallback: pd.Series, bounds: tuple[int, ...]
+) -> pd.Series:
     """Size class from population with the configured bounds; the given class where unknown."""
     ids = np.array(size_class_ids(bounds), dtype=object)
     pop = pd.to_numeric(population, errors="coerce")
@@ -120,31 +122,41 @@ def unit_table(harmonized: pd.DataFrame, config: DisclosureConfig) -> pd.DataFra
     return first
 
 
-def build_levels(harmonized: pd.DataFrame, config: DisclosureConfig, code_lists: dict[int, int]) -> Levels:
+def build_levels(
+    harmonized: pd.DataFrame, config: DisclosureConfig, code_lists: dict[int, int]
+) -> Levels:
     """Units with their pools, and every reporting group of every wave."""
     units = unit_table(harmonized, config)
     labels = size_class_labels(config.size_class_bounds)
     units = assign_pools(units, config, labels, RHF_NAMES)
-    frames = [_groups_of_wave(w, u, labels, code_lists.get(int(w), int(w))) for w, u in units.groupby("wave")]
+    frames = [
+        _groups_of_wave(w, u, labels, code_lists.get(int(w), int(w)))
+        for w, u in units.groupby("wave")
+    ]
     groups = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return Levels(units=units, groups=groups)
 
 
-def _group(wave: int, utype: str, uid: str, name: str, members: pd.DataFrame, **kw: object) -> dict:
+def _group(wave: int, utype: str, uid: str, name: str, members: object, **kw: object) -> dict:
+    ids = members["unit_id"] if isinstance(members, pd.DataFrame) else members
     row = dict(
         wave=int(wave), unit_type=utype, unit_id=str(uid), unit_name=name,
         kommune_id=None, county_id=None, rhf_id=None, size_class=None,
-        members=tuple(sorted(members["unit_id"])), series_key=None, is_unit=False,
-        is_oslo_aggregate=False, pool_reason=None, pool_rule=None,
+        members=tuple(sorted(ids)), series_key=None, is_unit=False,
+        is_oslo_aggregate=False, pool_reason=None, pool_rule=None, pool_stage=None,
     )  # fmt: skip
     row.update(kw)
     return row
 
 
-def _groups_of_wave(wave: int, u: pd.DataFrame, labels: dict[str, str], code_list: int) -> pd.DataFrame:
+def _groups_of_wave(
+    wave: int, u: pd.DataFrame, labels: dict[str, str], code_list: int
+) -> pd.DataFrame:
     rows = [_group(wave, "national", "NO", "Hele landet", u, series_key="NO")]
     for rhf, m in u.groupby("rhf_id", sort=True):
-        rows.append(_group(wave, "rhf", rhf, RHF_NAMES.get(rhf, rhf), m, rhf_id=rhf, series_key=rhf))
+        rows.append(
+            _group(wave, "rhf", rhf, RHF_NAMES.get(rhf, rhf), m, rhf_id=rhf, series_key=rhf)
+        )
     names = county_names()
     for county, m in u.groupby("county_id", sort=True):
         rows.append(
@@ -159,11 +171,12 @@ def _groups_of_wave(wave: int, u: pd.DataFrame, labels: dict[str, str], code_lis
         rows.append(
             _group(wave, "pool", pool_id, first["pool_name"], m,
                    rhf_id=first["pool_rhf"], size_class=first["pool_size_class"],
-                   pool_reason=first["pool_summary"], pool_rule=first["pool_rule"])
+                   pool_reason=first["pool_summary"], pool_rule=first["pool_rule"],
+                   pool_stage=first["pool_stage"])
         )  # fmt: skip
     for r in u.itertuples(index=False):
         rows.append(
-            _group(wave, r.unit_type, r.unit_id, r.unit_name, u[u["unit_id"] == r.unit_id],
+            _group(wave, r.unit_type, r.unit_id, r.unit_name, (r.unit_id,),
                    kommune_id=r.kommune_id, county_id=r.county_id, rhf_id=r.rhf_id,
                    size_class=r.size_class, is_unit=True, pool_reason=r.pool_reason,
                    pool_rule=r.pool_rule,

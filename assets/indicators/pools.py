@@ -89,12 +89,16 @@ def _widen(pools: list[_Pool], n: dict[str, int], config: object) -> None:
         if not failing:
             break
         p = failing[0]
-        _merge(pools, p, [o for o in pools if o is not p and o.sizes & p.sizes], "national_size", "NO")
+        _merge(
+            pools, p, [o for o in pools if o is not p and o.sizes & p.sizes], "national_size", "NO"
+        )
     if any(not _ok(p, n, config) for p in pools):  # 3. all small units in one pool
         _merge(pools, pools[0], pools[1:], "all", "NO")
 
 
-def _wave(u: pd.DataFrame, config: object, labels: dict[str, str], rhf: dict[str, str]) -> pd.DataFrame:
+def _wave(
+    u: pd.DataFrame, config: object, labels: dict[str, str], rhf: dict[str, str]
+) -> pd.DataFrame:
     u = u.copy()
     size_ids = list(labels)
     n = dict(zip(u["unit_id"], u["n_respondents"].astype(int), strict=True))
@@ -104,7 +108,9 @@ def _wave(u: pd.DataFrame, config: object, labels: dict[str, str], rhf: dict[str
         pools.append(_Pool(set(m["unit_id"]), {size_ids.index(s)}, r))
     _widen(pools, n, config)
     if len(pools) == 1 and not _ok(pools[0], n, config):  # 4. secondary members
-        big = u[u["n_respondents"] >= config.unit_threshold].sort_values(["n_respondents", "unit_id"])
+        big = u[u["n_respondents"] >= config.unit_threshold].sort_values(
+            ["n_respondents", "unit_id"]
+        )
         for uid in big["unit_id"]:
             if _ok(pools[0], n, config):
                 break
@@ -116,6 +122,7 @@ def _wave(u: pd.DataFrame, config: object, labels: dict[str, str], rhf: dict[str
     u["pool_rule"] = None
     u["pooled"] = False
     u["pool_published"] = False
+    u["pool_stage"] = None
     wave = int(u["wave"].iloc[0])
     names = dict(zip(u["unit_id"], u["unit_name"], strict=True))
     for p in pools:
@@ -160,10 +167,16 @@ def _describe(
             rule = "pool_below_threshold"
         mask = u["unit_id"] == uid
         values = {
-            "pool_id": pool_id, "pool_name": name, "pool_rhf": p.region if p.region != "NO" else None,
+            "pool_id": pool_id,
+            "pool_name": name,
+            "pool_rhf": p.region if p.region != "NO" else None,
             "pool_size_class": ",".join(size_ids[i] for i in sorted(p.sizes)),
-            "pool_summary": summary, "pool_reason": reason, "pool_rule": rule,
-            "pooled": True, "pool_published": ok,
-        }  # fmt: skip
+            "pool_summary": summary,
+            "pool_reason": reason,
+            "pool_rule": rule,
+            "pooled": True,
+            "pool_published": ok,
+            "pool_stage": p.stage,
+        }
         for col, value in values.items():
             u.loc[mask, col] = value

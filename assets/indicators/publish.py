@@ -28,6 +28,11 @@ LOG_COLUMNS = ["wave", "edition", "unit_type", "unit_id", "indicator_id", "measu
 LOG_COLUMNS += ["detail"]
 DIST_COLUMNS = ["wave", "edition", "unit_type", "unit_id", "indicator_id", "answer", "n"]
 DIST_COLUMNS += ["share", "suppressed"]
+UNIT_COLUMNS = [
+    "wave", "edition", "unit_type", "unit_id", "unit_name", "kommune_id", "county_id", "rhf_id",
+    "size_class", "n_respondents", "n_respondents_display", "pool_id", "pool_reason",
+    "published", "member_units", "publication_note",
+]  # fmt: skip
 HIDDEN_NOTE = (
     "Tallene publiseres ikke fordi de sammen med andre publiserte tall kunne avsløre svar fra "
     "færre enn {t} personer."
@@ -43,7 +48,14 @@ def published_cells(cells: pd.DataFrame) -> pd.DataFrame:
     c = cells[_own_cells(cells)].copy()
     suppressed = c["rule"].notna()
     withheld = c["group_rule"].notna()
-    for col in ("share", "ci_low", "ci_high", "change_vs_previous", "change_ci_low", "change_ci_high"):
+    for col in (
+        "share",
+        "ci_low",
+        "ci_high",
+        "change_vs_previous",
+        "change_ci_low",
+        "change_ci_high",
+    ):
         c[col] = c[col].astype(float).where(~suppressed)
     c["n_positive"] = c["n_positive"].astype("Int64").where(~suppressed)
     c["n_valid"] = c["n_valid"].astype("Int64").where(~withheld)
@@ -63,7 +75,10 @@ def distribution_table(
     own = cells[_own_cells(cells)]
     shown = own.groupby(["wave", "unit_type", "unit_id", "indicator_id"], sort=False)["shown"].all()
     g = levels.groups.reset_index(drop=True)
-    gindex = {(int(w), t, u): i for i, (w, t, u) in enumerate(zip(g["wave"], g["unit_type"], g["unit_id"], strict=True))}
+    gindex = {
+        (int(w), t, u): i
+        for i, (w, t, u) in enumerate(zip(g["wave"], g["unit_type"], g["unit_id"], strict=True))
+    }
     parts = []
     for (wave, utype, uid, item), ok in shown.items():
         ind = catalogue.by_item(item)[0]
@@ -103,7 +118,11 @@ def units_table(
         if r.is_unit:
             pool_id = u.loc[(r.wave, r.unit_id), "pool_id"]
         shown = rule is None
-        display = str(int(respondents[i])) if shown else ("skjult" if rule.startswith(("secondary", "revision")) else f"under {t}")
+        display = (
+            str(int(respondents[i]))
+            if shown
+            else ("skjult" if rule.startswith(("secondary", "revision")) else f"under {t}")
+        )
         rows.append(
             dict(
                 wave=int(r.wave), edition=edition, unit_type=r.unit_type, unit_id=r.unit_id,
@@ -117,7 +136,7 @@ def units_table(
                 if rule and rule.startswith(("secondary", "revision")) else None,
             )
         )  # fmt: skip
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=UNIT_COLUMNS)
     out["n_respondents"] = out["n_respondents"].astype("Int64")
     return out
 

@@ -37,7 +37,9 @@ def _decode_values(series: pd.Series, codebook: Codebook, variable: Variable):
     blank = codebook.value_sets[variable.values].blank
     if all(isinstance(v, bool) for v in [*values, blank] if v is not None):
         return pd.array(broadcast(series, values, blank), dtype="boolean")
-    return broadcast_categorical(series, [str(v) for v in values], None if blank is None else str(blank))
+    return broadcast_categorical(
+        series, [str(v) for v in values], None if blank is None else str(blank)
+    )
 
 
 def _decode_degree(series: pd.Series, codebook: Codebook, variable: Variable):
@@ -111,7 +113,9 @@ def _apply_skip_logic(frame: pd.DataFrame, tokens: pd.DataFrame, codebook: Codeb
             kind_column = missing_column(item) if missing_column(item) in frame else item
             kinds = frame[kind_column].astype(object).to_numpy(copy=True)
             answered = frame[item].notna().to_numpy() if kind_column != item else False
-            given = closed & (answered | (pd.notna(kinds) & ~np.isin(kinds.astype(str), not_answers)))
+            given = closed & (
+                answered | (pd.notna(kinds) & ~np.isin(kinds.astype(str), not_answers))
+            )
             if given.any():
                 logs.append(
                     pd.DataFrame(
@@ -143,8 +147,10 @@ def _complete(frame: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
         if item not in frame:
             frame[item] = pd.Categorical([None] * n)
     for service in q.services:
-        frame[service] = frame[service].astype("boolean") if service in frame else pd.array(
-            [pd.NA] * n, dtype="boolean"
+        frame[service] = (
+            frame[service].astype("boolean")
+            if service in frame
+            else pd.array([pd.NA] * n, dtype="boolean")
         )
     if "age_years" not in frame:
         frame["age_years"] = pd.array([pd.NA] * n, dtype="Int16")

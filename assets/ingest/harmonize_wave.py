@@ -64,8 +64,11 @@ def _types(frame: pd.DataFrame) -> pd.DataFrame:
         dtype = str(column.dtype)
         series = frame[name]
         if dtype == "category":
-            out[name] = series if isinstance(series.dtype, pd.CategoricalDtype) else (
-                series.astype(object).astype("category"))
+            out[name] = (
+                series
+                if isinstance(series.dtype, pd.CategoricalDtype)
+                else (series.astype(object).astype("category"))
+            )
         else:
             out[name] = series.astype(dtype)
     return pd.DataFrame(out, index=frame.index)

@@ -1,0 +1,170 @@
+"""Secondary protection: hide more figures until no small group is derivable (pure).
+
+Works on one count type at a time (respondents, or (n_valid, n_positive) of one indicator) for
+one wave. `protect` repeatedly audits the shown figures with quality.linear_audit against the
+true counts, takes the first finding, and hides the first candidate figure (in a fixed order:
+county, size class, RHF, Oslo's aggregate, units and pools with the fewest answers, national
+last) whose hiding makes that finding underivable. Every hidden figure is returned with the
+finding it prevents. Deterministic: same input, same decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from quality.linear_audit import Finding, Row, Values, build_system, derivable
+from quality.linear_audit import small_changes as find_changes
+from quality.linear_audit import small_groups as find_groups
+
+HIDE_ORDER = {"county": 0, "size_class": 1, "rhf": 2, "oslo": 3, "kommune": 4, "bydel": 4}
+HIDE_ORDER |= {"pool": 5, "national": 6}
+MAX_TESTS = 60
+
+
+@dataclass
+class Figure:
+    """One figure of the new edition: key, member atoms, true counts, whether it is shown."""
+
+    key: tuple[str, str]
+    atoms: frozenset[str]
+    value: Values
+    shown: bool
+    kind: str  # unit_type, or "oslo" for a kommune that aggregates bydeler
+    size: float  # respondents or valid answers (hide the smallest first)
+
+
+@dataclass
+class Previous:
+    """An earlier edition of the same wave: its shown figures and the atoms it did not have."""
+
+    name: str
+    rows: dict[tuple[str, str], Values]
+    absent: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Rules:
+    is_small: Callable[[Values], bool]
+    bound: float
+    is_small_change: Callable[[Values], bool]
+
+
+@dataclass(frozen=True)
+class Decision:
+    key: tuple[str, str]
+    revision: bool
+    finding: Finding
+
+
+def _changed(figures: list[Figure], prev: Previous) -> set[str]:
+    """Atoms whose data differ between the editions (unchanged: inside an equal figure)."""
+    atoms = set().union(*(f.atoms for f in figures))
+    unchanged: set[str] = set()
+    changed: set[str] = set(prev.absent)
+    for f in figures:
+        old = prev.rows.get(f.key)
+        if old is None:
+            continue
+        if tuple(round(x, 6) for x in old) == tuple(round(x, 6) for x in f.value):
+            unchanged |= f.atoms
+        elif len(f.atoms) == 1:
+            changed |= f.atoms
+    return changed | (atoms - unchanged)
+
+
+def _rows(figures: list[Figure], prev: Previous | None) -> list[Row]:
+    rows = [Row("new", f.key, f.atoms, f.value) for f in figures if f.shown]
+    if prev is not None:
+        members = {f.key: f.atoms for f in figures}
+        k = len(figures[0].value)
+        rows += [Row("old", key, members[key], v) for key, v in prev.rows.items() if key in members]
+        rows += [Row("old", ("absent", a), frozenset({a}), (0.0,) * k) for a in sorted(prev.absent)]
+    return rows
+
+
+def audit(
+    figures: list[Figure], truth: dict[str, Values], previous: list[Previous], rules: Rules
+) -> list[Finding]:
+    """Every small group or small change the shown figures reveal (empty: safe)."""
+    shown_single = {next(iter(f.atoms)) for f in figures if f.shown and len(f.atoms) == 1}
+    candidates = {a: v for a, v in truth.items() if a not in shown_single}
+    published = {f.atoms for f in figures if f.shown and f.atoms <= candidates.keys()}
+    findings: list[Finding] = []
+    for prev in previous or [None]:
+        changed = _changed(figures, prev) if prev else set()
+        system = build_system(_rows(figures, prev), changed)
+        for g in find_groups(system, candidates, rules.is_small, rules.bound, published):
+            if g not in findings:
+                findings.append(g)
+        if prev is not None:
+            skip = prev.absent & shown_single
+            findings += find_changes(
+                system, sorted(changed), rules.is_small_change, skip, prev.name
+            )
+    return sorted(findings, key=lambda f: (f.kind, len(f.atoms), sorted(f.atoms), f.edition_key))
+
+
+def _still_derivable(figures: list[Figure], previous: list[Previous], finding: Finding) -> bool:
+    prev = next((p for p in previous if p.name == finding.edition_key), None)
+    changed = _changed(figures, prev) if prev else set()
+    system = build_system(_rows(figures, prev), changed)
+    return derivable(system, finding.atoms, change=finding.kind == "small_change")
+
+
+def _choose(
+    figures: list[Figure], pool: list[Figure], previous: list[Previous], finding: Finding,
+    aggregates_first: bool,
+) -> Figure:  # fmt: skip
+    """The first candidate whose hiding breaks the finding; else the best sibling to hide.
+
+    Candidates covering the revealed atoms (aggregates) are tried first, in HIDE_ORDER; then
+    figures outside it, preferring those that share the most covering figures with it (a
+    sibling in the same county and size class breaks several subtractions at once).
+    """
+    covering = [f for f in figures if f.shown and finding.atoms <= f.atoms]
+    inside = sorted(
+        (f for f in pool if f.atoms & finding.atoms),
+        key=lambda f: (HIDE_ORDER.get(f.kind, 4), f.size, f.key),
+    )
+    outside = sorted(
+        (f for f in pool if not f.atoms & finding.atoms),
+        key=lambda f: (
+            -sum(f.atoms <= c.atoms for c in covering),
+            HIDE_ORDER.get(f.kind, 4),
+            f.size,
+            f.key,
+        ),
+    )
+    for f in [*inside, *outside][:MAX_TESTS]:
+        f.shown = False
+        broken = not _still_derivable(figures, previous, finding)
+        f.shown = True
+        if broken:
+            return f
+    if aggregates_first and inside and HIDE_ORDER.get(inside[0].kind, 4) < HIDE_ORDER["kommune"]:
+        return inside[0]
+    return outside[0] if outside else inside[0]
+
+
+def protect(
+    figures: list[Figure], truth: dict[str, Values], previous: list[Previous], rules: Rules,
+    hideable: Callable[[Figure], bool] = lambda f: True, aggregates_first: bool = False,
+) -> list[Decision]:  # fmt: skip
+    """Hide figures (set shown=False in place) until the audit finds nothing.
+
+    With `aggregates_first`, when no single figure breaks a finding, an aggregate (county,
+    size class, RHF, Oslo) is hidden before a unit; otherwise the best sibling unit is.
+    """
+    decisions: list[Decision] = []
+    while True:
+        findings = audit(figures, truth, previous, rules)
+        if not findings:
+            return decisions
+        finding = findings[0]
+        pool = [f for f in figures if f.shown and hideable(f)]
+        if not pool:
+            return decisions
+        chosen = _choose(figures, pool, previous, finding, aggregates_first)
+        chosen.shown = False
+        decisions.append(Decision(chosen.key, finding.kind == "small_change", finding))

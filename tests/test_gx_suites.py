@@ -1,0 +1,108 @@
+"""Great Expectations suites (quality/gx_suites) run with the GX 1.x API; each can fail."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fixtures_harmonized import make_harmonized, units_frame
+
+from assets.indicators.cells import build_publication
+from quality.gx_runner import (
+    expectation_configs,
+    load_suite,
+    validate_cell_totals,
+    validate_cells,
+    validate_harmonized,
+)
+from schemas.questionnaire import missing_column, questionnaire
+
+
+@pytest.fixture(scope="module")
+def harmonized() -> pd.DataFrame:
+    return make_harmonized()
+
+
+@pytest.fixture(scope="module")
+def valid_units() -> dict[int, list[str]]:
+    codes = {w: sorted(g["unit_id"]) for w, g in units_frame().groupby("wave")}
+    return {w: [*c, "0301"] for w, c in codes.items()}  # Oslo is in every code list
+
+
+@pytest.fixture(scope="module")
+def pub(harmonized: pd.DataFrame):
+    return build_publication(harmonized)
+
+
+def _failed(result, type_: str, **kwargs: object) -> bool:
+    return any(
+        o.type == type_ and not o.success and all(o.kwargs.get(k) == v for k, v in kwargs.items())
+        for o in result.outcomes
+    )
+
+
+def test_suites_are_data_and_cover_every_item() -> None:
+    suite = load_suite("harmonized_responses")
+    columns = {c["kwargs"].get("column") for c in expectation_configs(suite)}
+    for item in questionnaire().degree_items:
+        assert item in columns and missing_column(item) in columns
+    for name in ("indicator_cells", "cell_totals"):
+        assert expectation_configs(load_suite(name))
+
+
+def test_harmonized_suite_passes_and_writes_audit_files(
+    harmonized, valid_units, tmp_path: Path
+) -> None:
+    result = validate_harmonized(harmonized, valid_units)
+    assert result.success, result.failures()
+    assert result.statistics["evaluated_expectations"] == len(result.outcomes) > 50
+    data = json.loads(result.write_json(tmp_path / "harmonized.json").read_text(encoding="utf-8"))
+    assert data["success"] is True and len(data["results"]) == len(result.outcomes)
+    html = result.write_html(tmp_path / "harmonized.html").read_text(encoding="utf-8")
+    assert "<html" in html.lower() and "harmonized_responses" in html
+
+
+def test_harmonized_suite_fails_on_bad_data(harmonized, valid_units) -> None:
+    bad = harmonized.copy()
+    bad["overall_satisfied"] = bad["overall_satisfied"].astype("Int8")
+    bad.loc[bad.index[0], "overall_satisfied"] = 7
+    bad.loc[bad.index[1], "respondent_key"] = bad.loc[bad.index[2], "respondent_key"]
+    units = {w: [c for c in codes if c != "1601"] for w, codes in valid_units.items()}
+    result = validate_harmonized(bad, units)
+    assert not result.success
+    assert _failed(result, "expect_column_values_to_be_between", column="overall_satisfied")
+    assert _failed(result, "expect_compound_columns_to_be_unique")
+    assert _failed(result, "expect_column_values_to_be_in_set", column="_wave_unit")
+
+
+def test_cell_suite_passes_on_published_and_internal_cells(pub, valid_units) -> None:
+    assert validate_cells(pub.cells, valid_units).success
+    assert validate_cells(pub.internal_cells, valid_units, internal=True).success
+
+
+def test_cell_suite_fails_on_inconsistent_cells(pub, valid_units) -> None:
+    bad = pub.cells.copy()
+    shown = bad.index[~bad["suppressed"]]
+    bad.loc[shown[0], "ci_low"] = bad.loc[shown[0], "share"] + 0.01
+    bad.loc[shown[1], "n_positive"] = bad.loc[shown[1], "n_valid"] + 1
+    hidden = bad.index[bad["suppressed"]][0]
+    bad.loc[hidden, "share"] = 0.5
+    units = {w: [c for c in codes if c != "4601"] for w, codes in valid_units.items()}
+    result = validate_cells(bad, units)
+    assert not result.success
+    assert _failed(result, "expect_column_pair_values_a_to_be_greater_than_b", column_A="share")
+    assert _failed(result, "expect_column_pair_values_a_to_be_greater_than_b", column_A="n_valid")
+    assert _failed(result, "expect_column_values_to_be_null", column="share")
+    assert _failed(result, "expect_column_values_to_be_in_set", column="_wave_unit")
+
+
+def test_totals_suite_reconciles_units_with_national(pub) -> None:
+    assert validate_cell_totals(pub.internal_cells).success
+    bad = pub.internal_cells.copy()
+    row = bad.index[bad["is_unit"]][0]
+    bad.loc[row, "n_respondents"] += 1
+    result = validate_cell_totals(bad)
+    assert not result.success
+    assert _failed(result, "expect_column_pair_values_to_be_equal", column_A="national_respondents")
