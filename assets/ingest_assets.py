@@ -3,14 +3,8 @@
 Thin wrappers: the logic is in assets/ingest/ (pure functions); these wire files and metadata.
 """
 
-import warnings
-
 import dagster as dg
 import pandas as pd
-
-# MultiToSingleDimensionPartitionMapping is "beta" in Dagster 1.13; it is the documented way to
-# map wave × unit partitions onto wave partitions, and its behaviour is covered by our tests.
-warnings.filterwarnings("ignore", message=".*MultiToSingleDimensionPartitionMapping.*")
 
 from assets.ingest.deliveries import Archive, describe, landing_files
 from assets.ingest.errors import FileRejected
@@ -21,17 +15,17 @@ from assets.ingest.ledger import (
     unattributable,
     unbalanced_files,
 )
-from assets.ingest.units import parse_file_name
 from assets.ingest.raw_store import load_raw, store_raw
 from assets.ingest.unit_ingest import ingest_unit
+from assets.ingest.units import parse_file_name
 from assets.ingest.validate import rejected_unread, validate_table
 from assets.metadata import markdown_table
-from assets.storage import content_hash, read_parquets, write_parquet
 from assets.publication_assets import gate_check_result
+from assets.storage import content_hash, read_parquets, write_parquet
 from pipelines.jobs import rebuild_after_new_data
-from quality.gates import harmonized_gate, ledger_gate, valid_units
 from pipelines.partitions import split_key, wave_partitions, wave_unit_partitions
 from pipelines.resources import DataZonesResource
+from quality.gates import harmonized_gate, ledger_gate, valid_units
 from schemas.codebook import codebook_for, codebooks
 
 INGEST = "ingest"

@@ -82,7 +82,9 @@ def parse_dates(series: pd.Series, formats: tuple[str, ...]) -> pd.Series:
 
 
 def _date(variable: Variable) -> pa.Check:
-    return pa.Check(lambda s: s.isna() | parse_dates(s, variable.formats).notna(), name=INVALID_DATE)
+    return pa.Check(
+        lambda s: s.isna() | parse_dates(s, variable.formats).notna(), name=INVALID_DATE
+    )
 
 
 def _checks(codebook: Codebook, variable: Variable) -> list[pa.Check]:

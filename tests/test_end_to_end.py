@@ -167,10 +167,20 @@ def test_a_new_wave_is_onboarded_by_its_codebook_alone(tmp_path: Path, monkeypat
     home = tmp_path / "dagster"
     home.mkdir()
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
-    env = {**os.environ, "BRUKERSTEMME_DATA_DIR": str(zones.root), "DAGSTER_HOME": str(home),
-           codebook_module.CODEBOOK_PATH_ENV: str(books)}
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run"], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=600)
+    env = {
+        **os.environ,
+        "BRUKERSTEMME_DATA_DIR": str(zones.root),
+        "DAGSTER_HOME": str(home),
+        codebook_module.CODEBOOK_PATH_ENV: str(books),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     frame = pd.read_parquet(zones.harmonized(2025))
     assert len(frame) == 160
