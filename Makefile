@@ -2,6 +2,7 @@
 PYTHON ?= python3
 UV_VERSION := 0.13.9
 VENV := .venv
+TOOLS := .tools
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 export BRUKERSTEMME_DATA_DIR ?= $(CURDIR)/data
@@ -10,10 +11,13 @@ export BRUKERSTEMME_DATA_DIR ?= $(CURDIR)/data
 
 setup: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 
-$(VENV)/.synced: pyproject.toml uv.lock
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --quiet --python $(BIN)/python
+# uv lives in its own small venv (.tools/) so that `uv sync` can keep .venv exactly as locked.
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock $(TOOLS)/bin/uv
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(TOOLS)/bin/uv sync --frozen --quiet --python $(PYTHON)
 	touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
@@ -50,4 +54,4 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf .dagster data bench/out tests/artifacts
+	rm -rf .dagster data bench/out tests/artifacts .tools

@@ -78,11 +78,22 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
 def read_parquets(paths: list[Path]) -> pd.DataFrame:
     """Concatenate Parquet parts through Arrow, keeping text columns categorical."""
     tables = [pq.read_table(p) for p in paths]
-    tables = [t for t in tables if t.num_columns]
+    tables = [_wide_dictionaries(t) for t in tables if t.num_columns]
     if not tables:
         return pd.DataFrame()
     table = pa.concat_tables(tables, promote_options="permissive").unify_dictionaries()
     return table.to_pandas()
+
+
+def _wide_dictionaries(table: pa.Table) -> pa.Table:
+    """Dictionary columns with int32 indices, so parts with many distinct values can be unified."""
+    fields = [
+        pa.field(f.name, pa.dictionary(pa.int32(), f.type.value_type))
+        if pa.types.is_dictionary(f.type)
+        else f
+        for f in table.schema
+    ]
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
 
 
 def content_hash(frame: pd.DataFrame) -> str:

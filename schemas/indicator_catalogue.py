@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from schemas.codebook import codebooks
 from schemas.questionnaire import questionnaire
 
 CATALOGUE_FILE = Path(__file__).with_name("indicators.yaml")
@@ -86,7 +87,13 @@ class Catalogue:
         return tuple(dict.fromkeys(i.item for i in self.indicators))
 
     def for_wave(self, wave: int) -> tuple[Indicator, ...]:
-        return tuple(i for i in self.indicators if wave in i.waves)
+        """Indicators whose item the wave asked: its codebook decides, so a new wave needs no
+        catalogue change to be published (only to be declared comparable with earlier waves)."""
+        books = codebooks()
+        if wave not in books:
+            return tuple(i for i in self.indicators if wave in i.waves)
+        asked = books[wave].harmonized_targets()
+        return tuple(i for i in self.indicators if i.item in asked)
 
 
 def _indicator(raw: dict, topics: dict[str, str]) -> Indicator:
@@ -119,7 +126,7 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
         version=int(raw["version"]),
         waves=tuple(int(w) for w in raw["waves"]),
         geography=Geography(
-            code_list_by_wave={int(k): int(v) for k, v in geo["code_list_by_wave"].items()},
+            code_list_by_wave={w: b.code_list_year for w, b in codebooks().items()},
             always_comparable=tuple(geo["always_comparable"]),
             never_comparable=tuple(geo["never_comparable"]),
         ),

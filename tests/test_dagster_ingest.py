@@ -94,6 +94,42 @@ def test_free_text_never_leaves_the_restricted_zone(pipeline, samples: Path) -> 
             assert canary not in text, (path, canary)
 
 
+def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval, written out independently of the project's code."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+    return centre - half, centre + half
+
+
+def test_truth_shares_are_reproduced(pipeline, samples: Path) -> None:
+    """National and unit share positive, n and Wilson CI from truth/responses.parquet."""
+    zones, _ = pipeline
+    truth = pd.read_parquet(samples / "truth" / "responses.parquet")
+    truth = truth[(truth["expected_status"] == "accepted") & ~truth["is_late"]]
+    cells = pd.read_parquet(zones.warehouse / "indicators" / "internal_cells.parquet")
+    cells = cells[cells["measure"] == "share_positive"].set_index(
+        ["wave", "unit_type", "unit_id", "indicator_id"]
+    )
+    checked = 0
+    for item in ("overall_satisfied", "access_help_when_needed", "staff_respect"):
+        answers = truth[truth[item].isin(["1", "2", "3", "4", "5"])]
+        groups = [("national", "NO", answers)]
+        groups += [(None, unit, rows) for unit, rows in answers.groupby("unit_code")]
+        for unit_type, unit, rows in groups:
+            for wave, wave_rows in rows.groupby("wave"):
+                kind = unit_type or ("bydel" if len(unit) == 6 else "kommune")
+                cell = cells.loc[(int(wave), kind, unit, item)]
+                n, k = len(wave_rows), int(wave_rows[item].isin(["4", "5"]).sum())
+                assert (cell["n_valid"], cell["n_positive"]) == (n, k), (wave, unit, item)
+                assert cell["share"] == pytest.approx(k / n, abs=1e-12)
+                low, high = _wilson(k, n)
+                assert cell["ci_low"] == pytest.approx(low, abs=1e-12)
+                assert cell["ci_high"] == pytest.approx(high, abs=1e-12)
+                checked += 1
+    assert checked > 40
+
+
 def test_late_correction_supersedes_and_keeps_the_old_file(pipeline, samples: Path) -> None:
     zones, instance = pipeline
     late = samples / "late" / "2023" / "kommune_4601_korr1.csv"

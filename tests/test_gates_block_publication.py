@@ -1,0 +1,171 @@
+"""Every quality gate can fail, and when it does nothing new is published (write–audit–publish).
+
+The pipeline runs once on the sample deliveries; each test then breaks one thing, reruns the
+job that the gate guards, and checks that the gate failed, the run failed and the published
+files are byte-for-byte what they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+import assets.ingest_assets as ingest_assets
+import assets.publication_assets as publication_assets
+from assets.indicators.cells import build_publication
+from assets.storage import DataZones
+from pipelines.definitions import defs
+from pipelines.jobs import NATIONAL_JOB, WAVE_JOB
+from pipelines.runner import materialize_all
+
+
+@pytest.fixture(scope="module")
+def published(samples: Path, tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("gates")
+    zones = DataZones(root / "data")
+    shutil.copytree(samples / "landing", zones.landing)
+    patch = pytest.MonkeyPatch()
+    patch.setenv("BRUKERSTEMME_DATA_DIR", str(zones.root))
+    (root / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(root / "dagster")) as instance:
+        materialize_all(zones, instance, log=lambda *_: None, workers=1)
+        yield zones, instance
+    patch.undo()
+
+
+def _fingerprint(zones: DataZones) -> dict[str, str]:
+    files = [*zones.published.rglob("*"), *zones.warehouse.glob("harmonized/**/*.parquet")]
+    return {
+        str(p.relative_to(zones.root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(files)
+        if p.is_file()
+    }
+
+
+def _check_status(instance: dg.DagsterInstance, asset: str, check: str) -> str:
+    key = dg.AssetCheckKey(dg.AssetKey(asset), check)
+    found = instance.event_log_storage.get_latest_asset_check_execution_by_key([key])
+    return found[key].status.value
+
+
+def _rerun(job: str, instance: dg.DagsterInstance, partition_key: str | None = None):
+    return defs.resolve_job_def(job).execute_in_process(
+        instance=instance, partition_key=partition_key, raise_on_error=False
+    )
+
+
+def _tampered_publication(change):
+    def build(harmonized, **kwargs):
+        publication = build_publication(harmonized, **kwargs)
+        return change(publication)
+
+    return build
+
+
+def test_the_pipeline_published_something(published) -> None:
+    zones, _ = published
+    assert (zones.published / "indicators.parquet").exists()
+    assert (zones.published / "mart.duckdb").exists()
+    assert list((zones.published / "reports").rglob("*.pdf"))
+
+
+def test_disclosure_gate_blocks_a_leak(published, monkeypatch) -> None:
+    zones, instance = published
+    before = _fingerprint(zones)
+
+    def leak(publication):
+        cells = publication.cells.copy()
+        row = cells.index[cells["suppressed"]][0]
+        cells.loc[row, ["suppressed", "n_positive", "share"]] = [False, 1, 0.5]
+        cells.loc[row, "n_valid"] = 2
+        return replace(publication, cells=cells)
+
+    monkeypatch.setattr(publication_assets, "build_publication", _tampered_publication(leak))
+    result = _rerun(NATIONAL_JOB, instance)
+    assert not result.success
+    assert _check_status(instance, "indicator_cells", "disclosure_attack") == "FAILED"
+    assert _fingerprint(zones) == before
+
+
+def test_cells_expectations_gate_blocks_impossible_intervals(published, monkeypatch) -> None:
+    zones, instance = published
+    before = _fingerprint(zones)
+
+    def impossible(publication):
+        cells = publication.cells.copy()
+        row = cells.index[cells["share"].notna()][0]
+        cells.loc[row, "ci_low"] = min(1.0, cells.loc[row, "share"] + 0.1)
+        return replace(publication, cells=cells)
+
+    monkeypatch.setattr(publication_assets, "build_publication", _tampered_publication(impossible))
+    result = _rerun(NATIONAL_JOB, instance)
+    assert not result.success
+    assert _check_status(instance, "indicator_cells", "cells_expectations") == "FAILED"
+    assert _fingerprint(zones) == before
+
+
+def test_totals_gate_blocks_units_that_do_not_add_up(published, monkeypatch) -> None:
+    zones, instance = published
+    before = _fingerprint(zones)
+
+    def inflate(publication):
+        internal = publication.internal_cells.copy()
+        units = internal["unit_type"].isin(["kommune", "bydel"])
+        internal.loc[units, "n_respondents"] = internal.loc[units, "n_respondents"] + 1
+        return replace(publication, internal_cells=internal)
+
+    monkeypatch.setattr(publication_assets, "build_publication", _tampered_publication(inflate))
+    result = _rerun(NATIONAL_JOB, instance)
+    assert not result.success
+    assert _check_status(instance, "indicator_cells", "cell_totals") == "FAILED"
+    assert _fingerprint(zones) == before
+
+
+def test_harmonized_gate_keeps_the_previous_wave_file(published, monkeypatch) -> None:
+    zones, instance = published
+    before = _fingerprint(zones)
+    real = ingest_assets.harmonize_wave
+
+    def foreign_unit(decoded, wave, code_list_year):
+        frame = real(decoded, wave, code_list_year)
+        unit_id = frame["unit_id"].astype(str)
+        frame["unit_id"] = unit_id.where(unit_id != unit_id.iloc[0], "9999").astype("category")
+        return frame
+
+    monkeypatch.setattr(ingest_assets, "harmonize_wave", foreign_unit)
+    result = _rerun(WAVE_JOB, instance, "2019")
+    assert not result.success
+    assert _check_status(instance, "harmonized_responses", "harmonized_expectations") == "FAILED"
+    assert _fingerprint(zones) == before
+
+
+def test_ledger_gate_blocks_publication_when_a_file_is_unaccounted_for(published) -> None:
+    zones, instance = published
+    before = _fingerprint(zones)
+    part = zones.unit_part("ledger", 2023, "1515")
+    saved = part.read_bytes()
+    part.unlink()  # as if the file had been lost between zones
+    try:
+        result = _rerun(NATIONAL_JOB, instance)
+        assert not result.success
+        assert _check_status(instance, "delivery_ledger", "ledger_reconciles") == "FAILED"
+        published_now = _fingerprint(zones)
+        assert {k: v for k, v in published_now.items() if "ledger" not in k} == {
+            k: v for k, v in before.items() if "ledger" not in k
+        }
+    finally:
+        part.write_bytes(saved)
+
+
+def test_published_tables_hold_only_disclosure_safe_columns(published) -> None:
+    zones, _ = published
+    cells = pd.read_parquet(zones.published / "indicators.parquet")
+    suppressed = cells[cells["suppressed"]]
+    assert suppressed[["share", "n_positive", "ci_low", "ci_high"]].isna().all().all()
+    assert "respondent_key" not in cells.columns
