@@ -43,7 +43,8 @@ def ingest() -> bool:
     )
     ratio = pipe.seconds / floor.seconds
     print(
-        f"\nscenario ingest: {pipe.result['rows']:,} harmonized rows from {floor.result['files']} files"
+        f"\nscenario ingest: {pipe.result['rows']:,} harmonized rows "
+        f"from {floor.result['files']} files"
     )
     print(floor.line())
     print(pipe.line())
