@@ -42,7 +42,7 @@ test: setup
 dev: setup
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-## Benchmarks: make bench [SCENARIO=ingest|indicators|publish]
+## Benchmarks: make bench [SCENARIO=ingest|indicators|publish|all] (default ingest)
 bench: setup
 	$(BIN)/python -m bench $(SCENARIO)
 

@@ -56,4 +56,52 @@ def ingest() -> bool:
     return ok
 
 
-SCENARIOS = {"ingest": ingest}
+def _harmonized() -> Path:
+    root = _generated("ingest")
+    if not (root / "harmonized.parquet").exists():
+        run_step("ingest pipeline", "bench.ingest_steps", "pipeline", str(root), str(WAVE))
+    return root
+
+
+def indicators() -> bool:
+    """Harmonized → published cells with every gate; target ≤ 5× the I/O floor."""
+    root = str(_harmonized())
+    floor = run_step(
+        "I/O floor (harmonized Parquet round trip)", "bench.publication_steps", "floor", root
+    )
+    step = run_step(
+        "indicators + disclosure + all gates", "bench.publication_steps", "indicators", root
+    )
+    ratio = step.seconds / floor.seconds
+    gx_share = step.result["gx_seconds"] / step.seconds
+    print(f"\nscenario indicators: {step.result['cells']:,} published cells")
+    print(floor.line())
+    print(step.line())
+    print(
+        f"ratio to the I/O floor: {ratio:.1f}× (target ≤ 5×); time in Great Expectations: "
+        f"{gx_share:.0%}; gates failed: {step.result['failed_gates'] or 'none'}"
+    )
+    return not step.result["failed_gates"]
+
+
+def publish() -> bool:
+    """PDF reports for every unit (≥ 20/s on 2 cores) and the dashboard (≤ 10 s, four waves)."""
+    root = _harmonized()
+    if not (root / "published" / "indicators.parquet").exists():
+        run_step("indicators", "bench.publication_steps", "indicators", str(root))
+    pdfs = run_step("PDF reports (2 workers)", "bench.publication_steps", "reports", str(root))
+    board = run_step("dashboard, four waves", "bench.publication_steps", "dashboard", str(root))
+    rate = pdfs.result["reports"] / pdfs.seconds
+    print(f"\nscenario publish: {pdfs.result['reports']} reports")
+    print(pdfs.line())
+    print(board.line())
+    build = board.result["build_seconds"]
+    ok = rate >= 20 and build <= 10
+    print(
+        f"{rate:.1f} reports/s (target ≥ 20); dashboard build {build:.1f} s (target ≤ 10 s), "
+        f"{board.result['bytes'] / 1e6:.1f} MB: {'met' if ok else 'NOT met'}"
+    )
+    return ok
+
+
+SCENARIOS = {"ingest": ingest, "indicators": indicators, "publish": publish}

@@ -1,0 +1,94 @@
+"""Child-process steps of the indicators and publish benchmarks.
+
+`python -m bench.publication_steps <step> <dir>`, where <dir> holds harmonized.parquet from the
+ingest benchmark (1 M respondents over every municipality):
+- floor:      read harmonized Parquet, write it again (the I/O floor of the indicators step);
+- indicators: harmonized gate + build_publication + cell gates + attacker, then write the tables;
+- reports:    every PDF report of the published tables, 2 workers;
+- dashboard:  the dashboard for four waves (the wave's tables repeated as 2017–2023).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from bench.measure import own_peak_rss_mb
+
+
+def floor(root: Path) -> dict:
+    frame = pd.read_parquet(root / "harmonized.parquet")
+    frame.to_parquet(root / "floor_cells.parquet", compression="zstd")
+    return {"rows": len(frame)}
+
+
+def indicators(root: Path) -> dict:
+    from assets.indicators.cells import build_publication
+    from assets.publishing import valid_units_by_wave
+    from quality.gates import cells_gate, disclosure_gate, harmonized_gate, totals_gate
+
+    harmonized = pd.read_parquet(root / "harmonized.parquet")
+    units = valid_units_by_wave(harmonized)
+    gx = 0.0
+    start = time.perf_counter()
+    gates = [harmonized_gate(harmonized, units, None)]
+    gx += time.perf_counter() - start
+    publication = build_publication(harmonized, edition="preliminary")
+    start = time.perf_counter()
+    gates += [
+        cells_gate(publication.cells, units, None),
+        totals_gate(publication.internal_cells, None),
+    ]
+    gx += time.perf_counter() - start
+    gates.append(disclosure_gate(publication.cells, publication.units))
+    failed = [g.name for g in gates if not g.passed]
+    out = root / "published"
+    out.mkdir(exist_ok=True)
+    publication.cells.to_parquet(out / "indicators.parquet")
+    publication.units.to_parquet(out / "units.parquet")
+    publication.distribution.to_parquet(out / "answer_distribution.parquet")
+    return {"cells": len(publication.cells), "gx_seconds": gx, "failed_gates": failed}
+
+
+def reports(root: Path) -> dict:
+    from assets.consumers.pdf_reports import render_reports
+
+    out = root / "published"
+    cells, units = (
+        pd.read_parquet(out / "indicators.parquet"),
+        pd.read_parquet(out / "units.parquet"),
+    )
+    paths = render_reports(cells, units, root / "reports", "benchmark", workers=2)
+    return {"reports": len(paths)}
+
+
+def dashboard(root: Path) -> dict:
+    from assets.consumers.dashboard import build_dashboard
+
+    out = root / "published"
+    tables = [
+        pd.read_parquet(out / f"{n}.parquet")
+        for n in ("indicators", "units", "answer_distribution")
+    ]
+    four = [pd.concat([t.assign(wave=w) for w in (2017, 2019, 2021, 2023)]) for t in tables]
+    start = time.perf_counter()
+    path = build_dashboard(*four, root / "dashboard")
+    return {"build_seconds": time.perf_counter() - start, "bytes": path.stat().st_size}
+
+
+def main(argv: list[str]) -> int:
+    step, root = argv[0], Path(argv[1])
+    start = time.perf_counter()
+    steps = {"floor": floor, "indicators": indicators, "reports": reports, "dashboard": dashboard}
+    result = steps[step](root)
+    result.update(seconds=time.perf_counter() - start, peak_rss_mb=own_peak_rss_mb())
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

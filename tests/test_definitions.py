@@ -1,0 +1,51 @@
+"""The code location loads as `dagster dev` / `make dev` loads it (workspace.yaml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+from pipelines.definitions import defs
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_workspace_points_at_the_definitions() -> None:
+    workspace = yaml.safe_load((REPO / "workspace.yaml").read_text(encoding="utf-8"))
+    assert workspace["load_from"][0]["python_module"]["module_name"] == "pipelines.definitions"
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_lineage_from_deliveries_to_consumers() -> None:
+    graph = defs.resolve_asset_graph()
+    upstream = {
+        key.to_user_string(): {p.to_user_string() for p in graph.get(key).parent_keys}
+        for key in graph.get_all_asset_keys()
+    }
+    assert upstream["validated_responses"] == {"raw_deliveries"}
+    assert upstream["harmonized_responses"] == {"validated_responses"}
+    assert upstream["indicator_cells"] == {"harmonized_responses", "delivery_ledger"}
+    assert upstream["pdf_reports"] == {"published_tables"}
+    assert upstream["dashboard"] == {"published_tables"}
+
+
+def test_gates_are_blocking_checks() -> None:
+    graph = defs.resolve_asset_graph()
+    checks = {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys}
+    expected = {
+        "harmonized_expectations",
+        "ledger_reconciles",
+        "cells_expectations",
+        "cell_totals",
+        "disclosure_attack",
+    }
+    assert expected <= set(checks)
+    assert all(checks[name].blocking for name in expected)
+
+
+def test_sensors_and_schedule_are_on_by_default() -> None:
+    assert {s.name for s in defs.sensors} == {"landing_sensor", "rebuild_after_new_data"}
+    assert [s.name for s in defs.schedules] == ["nightly_sweep"]
+    assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in defs.sensors)
