@@ -48,12 +48,12 @@ def ingest() -> bool:
     )
     print(floor.line())
     print(pipe.line())
-    ok = ratio <= 5 and pipe.peak_rss_mb <= 3072
+    fast, lean = ratio <= 5, pipe.peak_rss_mb <= 3072
     print(
-        f"ratio to the I/O floor: {ratio:.1f}× (target ≤ 5×); peak RSS target ≤ 3 GB: "
-        f"{'met' if ok else 'NOT met'}"
+        f"ratio to the I/O floor: {ratio:.1f}× (target ≤ 5×: {'met' if fast else 'NOT met'}); "
+        f"peak RSS {pipe.peak_rss_mb:.0f} MB (target ≤ 3 GB: {'met' if lean else 'NOT met'})"
     )
-    return ok
+    return fast and lean
 
 
 def _harmonized() -> Path:

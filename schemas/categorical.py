@@ -27,21 +27,32 @@ def broadcast(series: pd.Series, values: Sequence[object], missing: object = Non
     return table[codes]  # code -1 (empty) picks the last slot
 
 
+def _codes_for(values: Sequence[object]) -> tuple[np.ndarray, list[object]]:
+    """Category codes for a list of values (None → -1) and the distinct non-null values."""
+    index: dict[object, int] = {}
+    codes = np.empty(len(values) + 1, dtype=np.int32)
+    for i, value in enumerate(values):
+        codes[i] = -1 if value is None else index.setdefault(value, len(index))
+    codes[-1] = -1
+    return codes, list(index)
+
+
+def _categorical(codes: np.ndarray, categories: list[object]) -> pd.Categorical:
+    dtype = pd.CategoricalDtype(pd.Index(categories, dtype=object))
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+
 def map_categories(series: pd.Series, fn: Callable[[object], object]) -> pd.Series:
     """Apply `fn` to each distinct value; the result is categorical again (None → empty)."""
     cat = as_categorical(series)
-    mapped = [fn(v) for v in cat.cat.categories]
-    categories = pd.Index(pd.unique(np.array([m for m in mapped if m is not None], dtype=object)))
-    lookup = np.append(categories.get_indexer(pd.Index(mapped, dtype=object)), -1)
-    codes = lookup[cat.cat.codes.to_numpy()]
-    result = pd.Categorical.from_codes(codes, categories=categories)
-    return pd.Series(result, index=series.index, name=series.name)
+    lookup, categories = _codes_for([fn(v) for v in cat.cat.categories])
+    codes = lookup[cat.cat.codes.to_numpy()]  # code -1 (empty) picks the last slot: -1
+    return pd.Series(_categorical(codes, categories), index=series.index, name=series.name)
 
 
 def broadcast_categorical(series: pd.Series, values: Sequence[object], missing: object = None):
     """Like `broadcast`, but a pandas Categorical (no per-row Python objects); None → empty."""
-    cells = [*values, missing]
-    categories = pd.Index(pd.unique(np.array([v for v in cells if v is not None], dtype=object)))
-    lookup = categories.get_indexer(pd.Index(cells, dtype=object))
+    lookup, categories = _codes_for([*values, missing])
     codes = as_categorical(series).cat.codes.to_numpy()
-    return pd.Categorical.from_codes(lookup[codes], categories=categories)
+    slots = np.where(codes >= 0, codes, len(values))  # empty cells take the slot of `missing`
+    return _categorical(lookup[slots], categories)

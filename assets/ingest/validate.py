@@ -19,10 +19,11 @@ from assets.ingest.tokens import tokenize
 from assets.ingest.units import normalize_unit_code
 from reference import geography
 from schemas.codebook import Codebook
-from schemas.raw import raw_schema
+from schemas.raw import failing_cells, raw_schema
 
 QUARANTINE_COLUMNS = ["source_row", "status", "reason", "column", "value", "detail"]
-PANDERA_REASONS = {"not_nullable": errors.MISSING_RESPONDENT_ID}
+PANDERA_NULL = "not_nullable"
+PANDERA_REASONS = {PANDERA_NULL: errors.MISSING_RESPONDENT_ID}
 
 
 @dataclass
@@ -130,6 +131,7 @@ def _pandera_findings(
             _empty_findings(),
             f"{errors.SCHEMA_ERROR}|{first['check']} on {first['column']}: {first['failure_case']}",
         )
+    cases = _cell_cases(cases, tokens, codebook)
     parts = []
     for (column, check), group in cases.groupby(["column", "check"], sort=False):
         index = group["index"].astype(int)
@@ -141,6 +143,16 @@ def _pandera_findings(
             _findings(raw.loc[index, SOURCE_ROW], "quarantined", reason, column, values, details)
         )
     return pd.concat(parts, ignore_index=True), None
+
+
+def _cell_cases(cases: pd.DataFrame, tokens: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """One case per failing (row, column): row checks report rows, `failing_cells` the columns."""
+    by_column = cases[cases["check"].isin([PANDERA_NULL])]
+    parts = [by_column[["index", "column", "check"]]]
+    for reason, group in cases[~cases.index.isin(by_column.index)].groupby("check"):
+        rows = tokens.loc[group["index"].astype(int).unique()]
+        parts.append(failing_cells(rows, codebook, str(reason)).assign(check=reason))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _detail(reason: str, target: str, column: str, value: object) -> str:
