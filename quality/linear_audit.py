@@ -200,10 +200,10 @@ def small_groups(
     nodes = 0
 
     def zero_fix(w: np.ndarray) -> list[int] | None:
-        if not nullity or not np.abs(w).max() > TOL:
+        if not nullity or not abs(w).max() > TOL:
             return []
         if sums is not None:
-            return sums.get(tuple(np.round(-w, 6)))
+            return sums.get(tuple((-w).round(6)))
         if not zeros:
             return None
         z = np.vstack([x[2] for x in zeros]).T
@@ -222,8 +222,8 @@ def small_groups(
                 continue
             new_w = wsum + w_i if nullity else wsum
             picked = [*chosen, i]
-            fix = zero_fix(new_w)
-            if fix is not None and is_small(tuple(new_total)):
+            fix = zero_fix(new_w) if is_small(tuple(new_total)) else None
+            if fix is not None:
                 s = frozenset().union(*(positive[j][0] for j in picked))
                 s_full = s.union(*(zeros[j][0] for j in fix))
                 if s_full not in published_sets and s not in published_sets:
