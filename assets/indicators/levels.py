@@ -16,14 +16,10 @@ import pandas as pd
 
 from assets.indicators.pools import assign_pools
 from quality.disclosure import DisclosureConfig
+from reference.geography import rhf_names, size_class_labels
 
 LEVEL_ORDER = ("national", "rhf", "county", "size_class", "pool", "kommune", "bydel")
-RHF_NAMES = {
-    "HSO": "Helse Sør-Øst",
-    "HV": "Helse Vest",
-    "HMN": "Helse Midt-Norge",
-    "HN": "Helse Nord",
-}
+RHF_NAMES = rhf_names()  # the reference data's names: one source for every consumer
 GEO_COLUMNS = ["kommune_id", "kommune_id_2024", "county_id", "rhf_id", "size_class"]
 
 
@@ -39,19 +35,7 @@ class Levels:
 
 def size_class_ids(bounds: tuple[int, ...]) -> list[str]:
     """Size class ids for population bounds, e.g. s1_under_5000 … s4_50000_plus."""
-    ids = [f"s1_under_{bounds[0]}"]
-    ids += [f"s{i + 1}_{bounds[i - 1]}_{bounds[i] - 1}" for i in range(1, len(bounds))]
-    return [*ids, f"s{len(bounds) + 1}_{bounds[-1]}_plus"]
-
-
-def size_class_labels(bounds: tuple[int, ...]) -> dict[str, str]:
-    """Size class id -> bokmål label, e.g. 'under 5 000 innbyggere'."""
-    fmt = [f"{b:,}".replace(",", " ") for b in bounds]
-    upper = [f"{b - 1:,}".replace(",", " ") for b in bounds]
-    labels = [f"under {fmt[0]} innbyggere"]
-    labels += [f"{fmt[i - 1]}–{upper[i]} innbyggere" for i in range(1, len(bounds))]
-    labels.append(f"{fmt[-1]} innbyggere og over")
-    return dict(zip(size_class_ids(bounds), labels, strict=True))
+    return list(size_class_labels(bounds))
 
 
 def assign_size_class(
