@@ -8,23 +8,16 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+from samples_pipeline import pipeline_on_samples
 
-from assets.storage import DataZones
 from pipelines.runner import materialize_all
 
 
 @pytest.fixture(scope="module")
 def pipeline(samples: Path, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("run")
-    zones = DataZones(root / "data")
-    shutil.copytree(samples / "landing", zones.landing)
-    patch = pytest.MonkeyPatch()
-    patch.setenv("BRUKERSTEMME_DATA_DIR", str(zones.root))
-    (root / "dagster").mkdir()
-    with dg.instance_for_test(temp_dir=str(root / "dagster")) as instance:
-        materialize_all(zones, instance, log=lambda *_: None)
+    with pipeline_on_samples(samples, root) as (zones, instance):
         yield zones, instance
-    patch.undo()
 
 
 def _truth(samples: Path) -> pd.DataFrame:

@@ -8,13 +8,13 @@ files are byte-for-byte what they were.
 from __future__ import annotations
 
 import hashlib
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 import pytest
+from samples_pipeline import pipeline_on_samples
 
 import assets.ingest_assets as ingest_assets
 import assets.publication_assets as publication_assets
@@ -22,21 +22,13 @@ from assets.indicators.cells import build_publication
 from assets.storage import DataZones
 from pipelines.definitions import defs
 from pipelines.jobs import NATIONAL_JOB, WAVE_JOB
-from pipelines.runner import materialize_all
 
 
 @pytest.fixture(scope="module")
 def published(samples: Path, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("gates")
-    zones = DataZones(root / "data")
-    shutil.copytree(samples / "landing", zones.landing)
-    patch = pytest.MonkeyPatch()
-    patch.setenv("BRUKERSTEMME_DATA_DIR", str(zones.root))
-    (root / "dagster").mkdir()
-    with dg.instance_for_test(temp_dir=str(root / "dagster")) as instance:
-        materialize_all(zones, instance, log=lambda *_: None, workers=1)
+    with pipeline_on_samples(samples, root, workers=1) as (zones, instance):
         yield zones, instance
-    patch.undo()
 
 
 def _fingerprint(zones: DataZones) -> dict[str, str]:
