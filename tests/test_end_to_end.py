@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+import yaml
 
 from assets.storage import DataZones
 from generator import generate
@@ -109,47 +110,7 @@ def test_late_files_supersede(generated) -> None:
             assert ledger.loc[row.supersedes, "status"] == "superseded", row.supersedes
 
 
-CODEBOOK_2025 = """
-wave: 2025
-version: 1
-title: Brukererfaringsundersøkelsen 2025 (synthetic test wave)
-code_list_year: 2024
-file_name_pattern: '^bes2025_(?P<unit>\\d{4}|\\d{6})(?:_korr(?P<correction>\\d+))?\\.csv$'
-reader: {format: csv, encoding: utf-8, bom_encoding: utf-8-sig, separator: ';', decimal: ','}
-unit: {column: knr}
-respondent_id: rid
-free_text: [fritekst]
-delivery:
-  file_name_template: 'bes2025_{unit}.csv'
-  respondent_id_kind: integer
-  unit_code_style: text
-  oslo_by_bydel: true
-  default_units: 8
-  default_respondents: 160
-value_sets:
-  degree:
-    match: codes
-    codes: {1: I svært liten grad, 2: I liten grad, 3: I noen grad, 4: I stor grad,
-            5: I svært stor grad, 8: Vet ikke, 9: Ikke aktuelt}
-    labels: {I svært liten grad: 1, I liten grad: 2, I noen grad: 3, I stor grad: 4,
-             I svært stor grad: 5, Vet ikke: vet_ikke, Ikke aktuelt: ikke_aktuelt}
-    blank: ubesvart
-  yes_no:
-    match: labels
-    labels: {ja: ja, nei: nei}
-    blank: ubesvart
-variables:
-  alder: {to: age_years, type: integer}
-  dogn: {to: inpatient_last_2y, values: yes_no}
-  oppfolging: {to: aftercare_followup, values: degree}
-  fornoyd: {to: overall_satisfied, values: degree}
-  digital: {to: digital_contact, values: degree}
-ignored: {}
-skip_logic:
-  - {filter: inpatient_last_2y, closed_value: nei, items: [aftercare_followup]}
-rules:
-  age_years: {min: 18, max: 110}
-"""
+CODEBOOK_2025 = (Path(__file__).parent / "data" / "codebook_2025.yaml").read_text(encoding="utf-8")
 
 
 def test_a_new_wave_is_onboarded_by_its_codebook_alone(tmp_path: Path, monkeypatch) -> None:
@@ -183,7 +144,8 @@ def test_a_new_wave_is_onboarded_by_its_codebook_alone(tmp_path: Path, monkeypat
     )
     assert done.returncode == 0, done.stderr[-3000:]
     frame = pd.read_parquet(zones.harmonized(2025))
-    assert len(frame) == 160
+    respondents = yaml.safe_load(CODEBOOK_2025)["delivery"]["default_respondents"]
+    assert len(frame) == respondents
     assert frame["overall_satisfied"].notna().any()
     assert (frame["staff_respect_missing"] == "ikke_spurt").all()
     assert set(frame["unit_type"]) <= {"kommune", "bydel"}

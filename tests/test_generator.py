@@ -302,40 +302,7 @@ def test_cli(tmp_path, capsys):
     assert (tmp_path / "truth" / "files.csv").is_file() and any((tmp_path / "late/2019").iterdir())
 
 
-CODEBOOK_2025 = """
-wave: 2025
-title: Brukererfaringsundersøkelsen 2025
-code_list_year: 2024
-file_name_pattern: '^bes2025_(?P<unit>\\d{4}|\\d{6})(?:_korr(?P<correction>\\d+))?\\.csv$'
-reader: {format: csv, encoding: utf-8, bom_encoding: utf-8-sig, separator: ';', decimal: ','}
-unit: {column: knr}
-respondent_id: rid
-free_text: [fritekst]
-delivery:
-  respondent_id_kind: integer
-  unit_code_style: text
-  file_name_template: 'bes2025_{unit}.csv'
-  oslo_by_bydel: true
-  default_units: 12
-  default_respondents: 300
-value_sets:
-  degree:
-    match: codes
-    codes: {1: I svært liten grad, 2: I liten grad, 3: I noen grad, 4: I stor grad,
-            5: I svært stor grad, 8: Vet ikke, 9: Ikke aktuelt}
-    labels: {I svært liten grad: 1, I liten grad: 2, I noen grad: 3, I stor grad: 4,
-             I svært stor grad: 5, Vet ikke: vet_ikke, Ikke aktuelt: ikke_aktuelt}
-    blank: ubesvart
-  yes_no: {match: labels, labels: {Ja: ja, Nei: nei}, blank: ubesvart}
-variables:
-  alder: {to: age_years, type: integer}
-  dogn: {to: inpatient_last_2y, values: yes_no}
-  oppfolging: {to: aftercare_followup, values: degree}
-  fornoyd: {to: overall_satisfied, values: degree}
-  digital: {to: digital_contact, values: degree}
-skip_logic:
-  - {filter: inpatient_last_2y, closed_value: nei, items: [aftercare_followup]}
-"""
+CODEBOOK_2025 = (Path(__file__).parent / "data" / "codebook_2025.yaml").read_text(encoding="utf-8")
 
 
 def test_new_wave_from_its_codebook_alone(tmp_path, monkeypatch):

@@ -62,11 +62,26 @@ def describe(path: Path, wave: int, codebook: Codebook | None) -> Delivery:
     )
 
 
-def landing_files(landing: Path, wave: int) -> list[Path]:
-    folder = landing / str(wave)
+def _files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def landing_files(landing: Path, wave: int) -> list[Path]:
+    """The files delivered for one wave (hidden files such as partial uploads skipped)."""
+    return _files(landing / str(wave))
+
+
+def landed(landing: Path) -> list[tuple[str, Path]]:
+    """Every delivered file in every landing/<folder>/, as (folder name, path), sorted."""
+    folders = sorted(p for p in landing.iterdir() if p.is_dir()) if landing.is_dir() else []
+    return [(folder.name, path) for folder in folders for path in _files(folder)]
+
+
+def wave_of(folder_name: str) -> int | None:
+    """The wave a landing folder is for; None for a folder that is not a wave number."""
+    return int(folder_name) if folder_name.isdigit() else None
 
 
 class Archive:
@@ -129,17 +144,13 @@ def pending_deliveries(
     too (with unit_id None): the ledger must record its rejection.
     """
     pending, now_seen = [], {}
-    folders = sorted(p for p in landing.iterdir() if p.is_dir()) if landing.is_dir() else []
-    for folder in folders:
-        wave = int(folder.name) if folder.name.isdigit() else 0
-        for path in sorted(
-            p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
-        ):
-            key, stat = f"{folder.name}/{path.name}", stat_key(path)
-            now_seen[key] = stat
-            if seen.get(key) == stat:
-                continue
-            delivery = describe(path, wave, books.get(wave))
-            if not archive.has(delivery):
-                pending.append(delivery)
+    for folder, path in landed(landing):
+        key, stat = f"{folder}/{path.name}", stat_key(path)
+        now_seen[key] = stat
+        if seen.get(key) == stat:
+            continue
+        wave = wave_of(folder) or 0
+        delivery = describe(path, wave, books.get(wave))
+        if not archive.has(delivery):
+            pending.append(delivery)
     return pending, now_seen

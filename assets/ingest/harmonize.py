@@ -16,6 +16,7 @@ from assets.ingest.readers import SOURCE_ROW
 from schemas.categorical import as_categorical, broadcast, broadcast_categorical
 from schemas.codebook import Codebook, Variable
 from schemas.questionnaire import Questionnaire, missing_column, questionnaire
+from schemas.raw import parse_dates
 
 AGE_BANDS = [(18, "18-24"), (25, "25-34"), (35, "35-44"), (45, "45-54"), (55, "55-64"), (65, "65+")]
 SKIP_LOG_COLUMNS = ["source_row", "item", "filter", "raw_column", "value_given"]
@@ -90,8 +91,6 @@ def decode_file(tokens: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame,
         elif variable.type in ("birth_year", "integer"):
             out["age_years"] = _age_years(column, variable).array
         elif variable.type == "date":
-            from schemas.raw import parse_dates
-
             out[variable.to] = parse_dates(column, variable.formats).to_numpy()
     frame = pd.DataFrame(out, index=tokens.index)
     if "age_years" in frame and "age_band" not in frame:

@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from assets.ingest import errors
-from assets.ingest.deliveries import Archive, describe
+from assets.ingest.deliveries import Archive, describe, landed, wave_of
 from assets.ingest.unit_ingest import LEDGER_COLUMNS
+from assets.ingest.units import parse_file_name
 from schemas.codebook import Codebook
 
 
@@ -18,49 +19,45 @@ def unattributable(landing: Path, books: dict[int, Codebook], archive: Archive) 
     They are archived too (nothing is lost) and rejected with a reason naming the file.
     """
     rows = []
-    folders = sorted(p for p in landing.iterdir() if p.is_dir()) if landing.is_dir() else []
-    for folder in folders:
-        wave = int(folder.name) if folder.name.isdigit() else None
+    for folder, path in landed(landing):
+        wave = wave_of(folder)
         book = books.get(wave) if wave is not None else None
-        for path in sorted(
-            p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
-        ):
-            delivery = describe(path, wave or 0, book)
-            if book is not None and delivery.unit_id is not None:
-                continue
-            archive.store(path, delivery)
-            if book is None:
-                reason, detail = (
-                    errors.UNKNOWN_WAVE,
-                    (
-                        f"{folder.name}/{path.name}: no codebook for wave {folder.name}; "
-                        f"known waves: {sorted(books)}"
-                    ),
-                )
-            else:
-                reason, detail = (
-                    errors.UNRECOGNIZED_FILE_NAME,
-                    (
-                        f"{folder.name}/{path.name} does not match the wave's file name pattern "
-                        f"{book.file_name_pattern.pattern}"
-                    ),
-                )
-            rows.append(
-                {
-                    "wave": wave,
-                    "unit_id": None,
-                    "file_name": path.name,
-                    "sha256": delivery.sha256,
-                    "received_at": delivery.received_at,
-                    "status": "rejected",
-                    "reason": reason,
-                    "detail": detail,
-                    "rows_in": 0,
-                    "rows_accepted": 0,
-                    "rows_quarantined": 0,
-                    "rows_duplicate": 0,
-                }
+        if book is not None and parse_file_name(path.name, book) is not None:
+            continue  # a unit partition archives and ledgers it
+        delivery = describe(path, wave or 0, book)
+        archive.store(path, delivery)
+        if book is None:
+            reason, detail = (
+                errors.UNKNOWN_WAVE,
+                (
+                    f"{folder}/{path.name}: no codebook for wave {folder}; "
+                    f"known waves: {sorted(books)}"
+                ),
             )
+        else:
+            reason, detail = (
+                errors.UNRECOGNIZED_FILE_NAME,
+                (
+                    f"{folder}/{path.name} does not match the wave's file name pattern "
+                    f"{book.file_name_pattern.pattern}"
+                ),
+            )
+        rows.append(
+            {
+                "wave": wave,
+                "unit_id": None,
+                "file_name": path.name,
+                "sha256": delivery.sha256,
+                "received_at": delivery.received_at,
+                "status": "rejected",
+                "reason": reason,
+                "detail": detail,
+                "rows_in": 0,
+                "rows_accepted": 0,
+                "rows_quarantined": 0,
+                "rows_duplicate": 0,
+            }
+        )
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
 
 
@@ -90,13 +87,12 @@ def unbalanced_files(ledger: pd.DataFrame) -> pd.DataFrame:
 
 def files_missing_from_ledger(ledger: pd.DataFrame, landing: Path) -> list[str]:
     """Landed files (wave/name) without a ledger row: something was lost between zones."""
-    seen = {(str(w), n) for w, n in zip(ledger["wave"], ledger["file_name"], strict=True)}
+    seen = {
+        (None if pd.isna(w) else str(int(w)), n)
+        for w, n in zip(ledger["wave"], ledger["file_name"], strict=True)
+    }  # a file in a folder that is no wave has a ledger row without a wave
     missing = []
-    for path in sorted(landing.glob("*/*")) if landing.is_dir() else []:
-        if (
-            path.is_file()
-            and not path.name.startswith(".")
-            and (path.parent.name, path.name) not in seen
-        ):
-            missing.append(f"{path.parent.name}/{path.name}")
+    for folder, path in landed(landing):
+        if (folder, path.name) not in seen and (None, path.name) not in seen:
+            missing.append(f"{folder}/{path.name}")
     return missing
