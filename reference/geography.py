@@ -177,14 +177,18 @@ def size_class(population: int, bounds: tuple[int, ...] = SIZE_BOUNDS) -> str:
     return _size_ids(bounds)[sum(population >= b for b in bounds)]
 
 
-def size_class_labels(bounds: tuple[int, ...] = SIZE_BOUNDS) -> dict[str, str]:
-    """Size class id -> bokmål label, e.g. ``under 5 000 innbyggere``."""
+def size_class_labels(
+    bounds: tuple[int, ...] = SIZE_BOUNDS, *, short: bool = False
+) -> dict[str, str]:
+    """Size class id -> bokmål label, e.g. ``under 5 000 innbyggere`` (short: ``under 5 000
+    innb.``, ``50 000 innb. og over``)."""
     ids = _size_ids(bounds)
     b = [f"{n:,}".replace(",", " ") for n in (*bounds, *(x - 1 for x in bounds))]
     k = len(bounds)
-    labels = [f"under {b[0]} innbyggere"]
-    labels += [f"{b[i - 1]}–{b[k + i]} innbyggere" for i in range(1, k)]
-    labels.append(f"{b[k - 1]} innbyggere og over")
+    word = "innb." if short else "innbyggere"
+    labels = [f"under {b[0]} {word}"]
+    labels += [f"{b[i - 1]}–{b[k + i]} {word}" for i in range(1, k)]
+    labels.append(f"{b[k - 1]} {word} og over")
     return dict(zip(ids, labels, strict=True))
 
 

@@ -114,6 +114,8 @@ class Codebook:
     rules: dict[str, Any]
     source: Path
     delivery: dict[str, Any] = field(default_factory=dict)  # how the vendor writes files
+    # items whose series breaks at this wave (changed wording or scale): item → reason
+    series_breaks: dict[str, str] = field(default_factory=dict)
 
     @property
     def format(self) -> str:
@@ -193,6 +195,7 @@ def parse_codebook(raw: dict[str, Any], source: Path) -> Codebook:
             rules=dict(raw.get("rules") or {}),
             source=source,
             delivery=dict(raw.get("delivery") or {}),
+            series_breaks={str(k): str(v) for k, v in (raw.get("series_breaks") or {}).items()},
         )
     except (KeyError, TypeError, re.error) as exc:
         raise CodebookError(f"{source}: {exc!r}") from exc
@@ -207,6 +210,11 @@ def _check_targets(codebook: Codebook) -> None:
     unknown = codebook.harmonized_targets() - allowed
     if unknown:
         raise CodebookError(f"{codebook.source}: unknown harmonized targets {sorted(unknown)}")
+    unasked = set(codebook.series_breaks) - codebook.harmonized_targets()
+    if unasked:
+        raise CodebookError(
+            f"{codebook.source}: series_breaks for items not asked: {sorted(unasked)}"
+        )
     if codebook.unit_column is None and codebook.unit_name_column is None:
         raise CodebookError(f"{codebook.source}: unit needs a column or a name_column")
     if "unit" not in codebook.file_name_pattern.groupindex:

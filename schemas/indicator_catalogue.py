@@ -1,20 +1,23 @@
-"""The indicator catalogue (schemas/indicators.yaml) as typed Python objects.
+"""The indicator catalogue as typed Python objects.
 
 An indicator is one published (item, measure): `share_positive` or `share_negative` of a
-harmonized item. Wave comparability is data: an indicator lists *series* of mutually
-comparable waves; change is only computed between two waves of the same series.
+harmonized item. Every degree item of schemas/items.yaml is a share-positive indicator; the
+other measures are listed in schemas/indicators.yaml. Wave comparability is derived from the
+codebooks: an indicator's *series* are runs of waves that asked its item, broken where a codebook
+declares `series_breaks`; change is only computed between two waves of the same series.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from schemas.codebook import codebooks
-from schemas.questionnaire import questionnaire
+from schemas.codebook import Codebook, codebooks
+from schemas.questionnaire import POSITIVE_DEGREE_CODES, questionnaire
 
 CATALOGUE_FILE = Path(__file__).with_name("indicators.yaml")
 MEASURES = ("share_positive", "share_negative")
@@ -96,7 +99,7 @@ class Catalogue:
         return tuple(i for i in self.indicators if i.item in asked)
 
 
-def _indicator(raw: dict, topics: dict[str, str]) -> Indicator:
+def _indicator(raw: dict, topics: dict[str, str], series: tuple[tuple[int, ...], ...]) -> Indicator:
     if raw["measure"] not in MEASURES:
         raise ValueError(f"indicator {raw['id']}: unknown measure {raw['measure']!r}")
     if raw["denominator"] not in DENOMINATORS:
@@ -107,26 +110,67 @@ def _indicator(raw: dict, topics: dict[str, str]) -> Indicator:
         measure=str(raw["measure"]),
         positive_codes=tuple(raw["positive_codes"]),
         denominator=str(raw["denominator"]),
-        series=tuple(tuple(int(w) for w in s) for s in raw["series"]),
+        series=series,
         label=str(raw["label"]),
         topic=str(raw.get("topic") or topics.get(raw["item"], "")),
     )
 
 
+def derive_series(item: str, books: Mapping[int, Codebook]) -> tuple[tuple[int, ...], ...]:
+    """The comparable runs of waves that asked `item`: a wave continues the series of the previous
+    wave that asked it, unless its codebook declares a break for the item."""
+    series: list[list[int]] = []
+    for wave, book in sorted(books.items()):
+        if item not in book.harmonized_targets():
+            continue
+        if not series or item in book.series_breaks:
+            series.append([wave])
+        else:
+            series[-1].append(wave)
+    return tuple(tuple(s) for s in series)
+
+
+def _entries(raw: dict) -> list[dict]:
+    """Catalogue entries: share positive of every degree item (items.yaml), each followed by the
+    extra measures of indicators.yaml for that item; extras of other items come last."""
+    q = questionnaire()
+    extras = list(raw.get("indicators") or ())
+    entries: list[dict] = []
+    for item, spec in q.degree_items.items():
+        entries.append(
+            {
+                "id": item,
+                "item": item,
+                "measure": "share_positive",
+                "positive_codes": list(POSITIVE_DEGREE_CODES),
+                "denominator": "degree_1_5",
+                "label": spec.get("label") or spec["wording"],
+            }
+        )
+        entries += [e for e in extras if e["item"] == item]
+    entries += [e for e in extras if e["item"] not in q.degree_items]
+    return entries
+
+
 @lru_cache(maxsize=4)
 def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    topics = {k: v.get("topic", "") for k, v in questionnaire().degree_items.items()}
+    q = questionnaire()
+    topics = {k: v.get("topic", "") for k, v in q.degree_items.items()}
+    topics |= {k: v.get("topic", "") for k, v in q.categorical_items.items()}
+    books = codebooks()
     geo = raw["geography"]
-    indicators = tuple(_indicator(r, topics) for r in raw["indicators"])
+    indicators = tuple(
+        _indicator(r, topics, derive_series(str(r["item"]), books)) for r in _entries(raw)
+    )
     ids = [i.id for i in indicators]
     if len(set(ids)) != len(ids):
         raise ValueError("duplicate indicator ids in the catalogue")
     return Catalogue(
         version=int(raw["version"]),
-        waves=tuple(int(w) for w in raw["waves"]),
+        waves=tuple(books),
         geography=Geography(
-            code_list_by_wave={w: b.code_list_year for w, b in codebooks().items()},
+            code_list_by_wave={w: b.code_list_year for w, b in books.items()},
             always_comparable=tuple(geo["always_comparable"]),
             never_comparable=tuple(geo["never_comparable"]),
         ),

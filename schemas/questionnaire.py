@@ -17,6 +17,7 @@ NEGATIVE_DEGREE_CODES = (1, 2)
 @dataclass(frozen=True)
 class Questionnaire:
     version: int
+    topics: dict[str, str]
     missing_kinds: dict[str, str]
     degree_items: dict[str, dict[str, str]]
     categorical_items: dict[str, dict]
@@ -31,11 +32,19 @@ def questionnaire() -> Questionnaire:
     raw = yaml.safe_load(ITEMS_FILE.read_text(encoding="utf-8"))
     return Questionnaire(
         version=int(raw["version"]),
+        topics=dict(raw["topics"]),
         missing_kinds=dict(raw["missing_kinds"]),
         degree_items=dict(raw["degree_items"]),
         categorical_items=dict(raw["categorical_items"]),
         services=tuple(raw["services"]),
     )
+
+
+def short_label(item: str) -> str:
+    """The item's short label (charts, tables) from items.yaml; the id if it has none."""
+    q = questionnaire()
+    spec = q.degree_items.get(item) or q.categorical_items.get(item) or {}
+    return str(spec.get("short") or item)
 
 
 def missing_column(item: str) -> str:

@@ -1,4 +1,8 @@
-"""Shared test fixtures: the client's sample deliveries (read-only, beside the repository)."""
+"""Shared test fixtures: the client's sample deliveries and public reference facts.
+
+Both are committed under tests/fixtures/ so that a fresh clone tests everything; a missing
+fixture fails the test that needs it, never skips it.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,18 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+FIXTURES = REPO / "tests" / "fixtures"
+SAMPLES = FIXTURES / "samples"
+REFERENCE_FACTS = FIXTURES / "reference_facts"
+
+
+def require_fixture(path: Path) -> Path:
+    """The fixture at `path`, or a test failure that names it."""
+    if not path.exists():
+        pytest.fail(f"test fixture missing: {path} (commit it under tests/fixtures/)", False)
+    return path
 
 
 @pytest.fixture(scope="session")
 def samples() -> Path:
-    path = SHARED / "spec" / "samples"
-    if not path.is_dir():
-        pytest.skip(f"the client's sample deliveries are not at {path}")
-    return path
+    return require_fixture(SAMPLES)

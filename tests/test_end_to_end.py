@@ -110,19 +110,19 @@ def test_late_files_supersede(generated) -> None:
             assert ledger.loc[row.supersedes, "status"] == "superseded", row.supersedes
 
 
-CODEBOOK_2025 = (Path(__file__).parent / "data" / "codebook_2025.yaml").read_text(encoding="utf-8")
+CODEBOOK_2027 = (Path(__file__).parent / "data" / "codebook_2027.yaml").read_text(encoding="utf-8")
 
 
 def test_a_new_wave_is_onboarded_by_its_codebook_alone(tmp_path: Path, monkeypatch) -> None:
     """A fresh process (as `make run` or a reloaded code location) sees the extra codebook."""
     books = tmp_path / "codebooks"
     books.mkdir()
-    (books / "2025.yaml").write_text(CODEBOOK_2025, encoding="utf-8")
+    (books / "2027.yaml").write_text(CODEBOOK_2027, encoding="utf-8")
     monkeypatch.setenv(codebook_module.CODEBOOK_PATH_ENV, str(books))
     codebook_module._load_all.cache_clear()
     zones = DataZones(tmp_path / "data")
     try:
-        generate(zones.root, waves=[2025], seed=3)
+        generate(zones.root, waves=[2027], seed=3)
     finally:
         codebook_module._load_all.cache_clear()
     home = tmp_path / "dagster"
@@ -143,11 +143,11 @@ def test_a_new_wave_is_onboarded_by_its_codebook_alone(tmp_path: Path, monkeypat
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    frame = pd.read_parquet(zones.harmonized(2025))
-    respondents = yaml.safe_load(CODEBOOK_2025)["delivery"]["default_respondents"]
+    frame = pd.read_parquet(zones.harmonized(2027))
+    respondents = yaml.safe_load(CODEBOOK_2027)["delivery"]["default_respondents"]
     assert len(frame) == respondents
     assert frame["overall_satisfied"].notna().any()
     assert (frame["staff_respect_missing"] == "ikke_spurt").all()
     assert set(frame["unit_type"]) <= {"kommune", "bydel"}
     ledger = pd.read_parquet(zones.ledger)
-    assert set(ledger["wave"]) == {2025} and (ledger["status"] == "accepted").all()
+    assert set(ledger["wave"]) == {2027} and (ledger["status"] == "accepted").all()

@@ -302,19 +302,19 @@ def test_cli(tmp_path, capsys):
     assert (tmp_path / "truth" / "files.csv").is_file() and any((tmp_path / "late/2019").iterdir())
 
 
-CODEBOOK_2025 = (Path(__file__).parent / "data" / "codebook_2025.yaml").read_text(encoding="utf-8")
+CODEBOOK_2027 = (Path(__file__).parent / "data" / "codebook_2027.yaml").read_text(encoding="utf-8")
 
 
 def test_new_wave_from_its_codebook_alone(tmp_path, monkeypatch):
     folder = tmp_path / "codebooks"
     folder.mkdir()
-    (folder / "2025.yaml").write_text(CODEBOOK_2025, encoding="utf-8")
+    (folder / "2027.yaml").write_text(CODEBOOK_2027, encoding="utf-8")
     monkeypatch.setenv(cb.CODEBOOK_PATH_ENV, str(folder))
     cb._load_all.cache_clear()
     try:
-        result = generate(tmp_path / "out", waves=[2025], anomalies=True)
-        book = codebook_for(2025)
-        w = result.waves[2025]
+        result = generate(tmp_path / "out", waves=[2027], anomalies=True)
+        book = codebook_for(2027)
+        w = result.waves[2027]
         assert len(w.units) == 12 and w.respondents.n == 300
         assert any(u.code == "030101" or u.kind == "bydel" for u in w.units)
         for rec in result.files:
@@ -336,11 +336,11 @@ def test_new_wave_from_its_codebook_alone(tmp_path, monkeypatch):
         expected = w.harmonized()
         expected = expected[expected.unit == rec.unit].reset_index(drop=True)
         assert list(decoded.overall_satisfied) == list(expected.overall_satisfied.astype(str))
-        bare = CODEBOOK_2025.replace("  file_name_template: 'bes2025_{unit}.csv'\n", "")
-        (folder / "2025.yaml").write_text(bare, encoding="utf-8")
+        bare = CODEBOOK_2027.replace("  file_name_template: 'bes2027_{unit}.csv'\n", "")
+        (folder / "2027.yaml").write_text(bare, encoding="utf-8")
         cb._load_all.cache_clear()
         with pytest.raises(NamingError, match="file_name_template"):
-            generate(tmp_path / "bare", waves=[2025])
+            generate(tmp_path / "bare", waves=[2027])
     finally:
         monkeypatch.delenv(cb.CODEBOOK_PATH_ENV)
         cb._load_all.cache_clear()

@@ -18,10 +18,9 @@ import pytest
 from fixtures_published import EDITIONS, Published, build_published, change, ci, count, pct
 from pypdf import PdfReader
 
-from assets.consumers.labels import SHORT_LABELS
 from assets.consumers.pdf_reports import ReportTarget, render_report, render_reports
 from assets.consumers.report_model import PublishedIndex, build_report_model
-from schemas.questionnaire import questionnaire
+from schemas.questionnaire import questionnaire, short_label
 
 MANIFEST = "mf-3f9a1c07e2b4"
 REPORT_TYPES = ("national", "rhf", "size_class", "pool", "kommune", "bydel")
@@ -189,7 +188,7 @@ def check_report(pub: Published, path: Path, wave: int, unit_type: str, unit_id:
     table = trend[trend.index(header) :].replace(header, " ")
     expected_rows = []
     for r in [p[2] for p in positions]:  # same order as the topic tables
-        label = SHORT_LABELS[r.indicator_id] + (
+        label = short_label(r.indicator_id) + (
             " (negativ)" if r.measure != "share_positive" else ""
         )
         vals = [trend_cell(at, (w, unit_type, unit_id, r.indicator_id, r.measure)) for w in waves]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from conftest import REFERENCE_FACTS, require_fixture
 
 from reference import geography as geo
 from reference import klass
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 DATES = {
     2017: "2017-06-01",
     2019: "2019-06-01",
@@ -22,9 +20,7 @@ YEARS = (2017, 2019, 2020, 2024)
 
 
 def _shared(name: str) -> pd.DataFrame:
-    if not (SHARED / name).exists():
-        pytest.skip(f"{SHARED / name} not available")
-    return pd.read_csv(SHARED / name, dtype=str, keep_default_na=False)
+    return pd.read_csv(require_fixture(REFERENCE_FACTS / name), dtype=str, keep_default_na=False)
 
 
 @pytest.mark.parametrize(

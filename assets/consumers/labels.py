@@ -13,7 +13,9 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from schemas.questionnaire import questionnaire
+from quality.disclosure import default_config
+from reference.geography import rhf_names, size_class_labels
+from schemas.questionnaire import questionnaire, short_label
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
@@ -39,56 +41,9 @@ UNIT_TYPE_PLURALS = {
     "kommune": "Kommuner",
     "bydel": "Bydeler",
 }
-SIZE_CLASS_SHORT = {
-    "s1_under_5000": "under 5 000 innb.",
-    "s2_5000_19999": "5 000–19 999 innb.",
-    "s3_20000_49999": "20 000–49 999 innb.",
-    "s4_50000_plus": "50 000 innb. og over",
-}
-RHF_NAMES = {
-    "HSO": "Helse Sør-Øst",
-    "HV": "Helse Vest",
-    "HMN": "Helse Midt-Norge",
-    "HN": "Helse Nord",
-}
-TOPIC_TITLES = {
-    "samlet": "Samlet vurdering",
-    "tilgjengelighet": "Tilgjengelighet og informasjon",
-    "ansatte": "Møtet med de ansatte",
-    "medvirkning": "Medvirkning og mestring",
-    "hjelp": "Hjelp på ulike livsområder",
-    "dognopphold": "Oppfølging etter døgnopphold",
-    "parorende": "Pårørende",
-    "barn": "Barn under 18 år",
-    "annet": "Andre spørsmål",
-}
-SHORT_LABELS = {
-    "access_help_when_needed": "Får hjelp når jeg trenger det",
-    "access_easy_contact": "Lett å komme i kontakt",
-    "access_information": "Forståelig informasjon",
-    "staff_respect": "Møtt med respekt",
-    "staff_trust": "Tillit til de ansatte",
-    "staff_understanding": "Ansatte forstår situasjonen",
-    "influence": "Innflytelse på hjelpen",
-    "help_matches_needs": "Hjelp i samsvar med behov",
-    "coping_everyday": "Mestrer hverdagen bedre",
-    "help_housing": "Hjelp: bolig",
-    "help_economy": "Hjelp: økonomi",
-    "help_work_or_education": "Hjelp: arbeid eller utdanning",
-    "help_work": "Hjelp: arbeid",
-    "help_education": "Hjelp: utdanning",
-    "help_physical_activity": "Hjelp: fysisk aktivitet",
-    "help_nutrition": "Hjelp: ernæring og kosthold",
-    "help_social_network": "Hjelp: sosialt nettverk",
-    "help_leisure": "Hjelp: fritidsaktiviteter",
-    "help_substance_coping": "Hjelp: mestre rusmiddelbruk",
-    "aftercare_followup": "Oppfølging etter døgnopphold",
-    "relatives_involved": "Pårørende involveres",
-    "relatives_supported": "Pårørende får hjelp og støtte",
-    "digital_contact": "Digital kontakt",
-    "overall_satisfied": "Alt i alt fornøyd",
-    "children_talk_offered": "Tilbud om samtale om barna",
-}
+SIZE_CLASS_SHORT = size_class_labels(default_config().size_class_bounds, short=True)
+RHF_NAMES = rhf_names()
+TOPIC_TITLES = questionnaire().topics
 EDITION_LABELS = {
     "preliminary": "foreløpig utgave",
     "final": "endelig utgave",
@@ -129,7 +84,9 @@ def _catalogue() -> dict[tuple[str, str], Indicator]:
     q = questionnaire()
     items = [(i, d["topic"], d["wording"]) for i, d in q.degree_items.items()]
     children = q.categorical_items.get("children_talk_offered", {})
-    items.append(("children_talk_offered", "barn", children.get("wording", "Tilbud om samtale")))
+    items.append(
+        ("children_talk_offered", children.get("topic", "barn"), children.get("wording", ""))
+    )
     topics = list(TOPIC_TITLES)
     out: dict[tuple[str, str], Indicator] = {}
     for pos, (item, topic, wording) in enumerate(items):
@@ -140,7 +97,7 @@ def _catalogue() -> dict[tuple[str, str], Indicator]:
                 indicator_id=item,
                 measure=measure,
                 label=wording + (" (negative svar)" if negative else ""),
-                short=SHORT_LABELS.get(item, item) + (" (negativ)" if negative else ""),
+                short=short_label(item) + (" (negativ)" if negative else ""),
                 topic=topic if topic in TOPIC_TITLES else "annet",
                 topic_title=TOPIC_TITLES.get(topic, TOPIC_TITLES["annet"]),
                 order=(topics.index(topic) if topic in topics else 99) * 1000 + pos * 2 + negative,
