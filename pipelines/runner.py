@@ -13,12 +13,12 @@ from concurrent.futures import ProcessPoolExecutor
 
 import dagster as dg
 
+from assets.defs import UNIT_PARTITIONS_NAME, wave_unit_key
 from assets.ingest.deliveries import Archive, landing_files, pending_deliveries
 from assets.ingest.units import parse_file_name
 from assets.storage import DataZones
 from pipelines.definitions import defs
 from pipelines.jobs import NATIONAL_JOB, UNIT_JOB, WAVE_JOB
-from pipelines.partitions import UNIT_PARTITIONS_NAME, wave_unit_key
 from schemas.codebook import codebooks
 
 WORKERS_ENV = "BRUKERSTEMME_WORKERS"  # parallel unit runs (default 2, one per core)
