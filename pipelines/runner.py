@@ -235,8 +235,9 @@ def materialize_all(
     instance = instance or dg.DagsterInstance.get()
     workers = workers or int(os.environ.get(WORKERS_ENV, "2"))
     if not delivered:  # only files no unit takes: the ledger says why for each
-        _run(NATIONAL_JOB, instance, asset_selection=[dg.AssetKey("delivery_ledger")])
-        raise NoDeliveries(no_deliveries_message(zones))
+        failed = _run(NATIONAL_JOB, instance, asset_selection=[dg.AssetKey("delivery_ledger")])
+        note = f" (but the ledger's run failed: {failed.describe()})" if failed else ""
+        raise NoDeliveries(no_deliveries_message(zones) + note)
     if changed_only:
         units, anything_new = changed_units(zones)
         if not anything_new:

@@ -136,3 +136,24 @@ def test_the_crash_ledger_keeps_what_was_recorded_and_adds_the_rest() -> None:
     assert added["rows_in"] == added["rows_accepted"] + added["rows_quarantined"] == 0
     nothing_recorded = crash_ledger(recorded.iloc[0:0], [old], failure)
     assert list(nothing_recorded["status"]) == ["rejected"]
+
+
+def test_a_landing_zone_with_no_recognizable_delivery_is_ledgered_and_named(
+    landing: DataZones, capsys
+) -> None:
+    zones = landing
+    shutil.rmtree(zones.landing / WAVE)
+    (zones.landing / WAVE).mkdir()
+    (zones.landing / WAVE / "notes.csv").write_text("x\n", encoding="utf-8")
+    (zones.landing / "misc").mkdir()
+    (zones.landing / "misc" / "kommune_4601.csv").write_text("x\n", encoding="utf-8")
+    assert cli.main(["run"]) == cli.EXIT_NO_DELIVERIES
+    err = capsys.readouterr().err
+    mine = err[err.index("brukerstemme run: ") :].strip().splitlines()
+    assert len(mine) == 1 and mine[0].startswith(
+        f"brukerstemme run: no recognizable deliveries in {zones.landing}: 2 file(s)"
+    )
+    ledger = pd.read_parquet(zones.ledger).set_index("file_name")
+    assert ledger.loc["notes.csv", "reason"] == "unrecognized_file_name"
+    assert ledger.loc["kommune_4601.csv", "reason"] == "unknown_wave"
+    assert not (zones.published / "indicators.parquet").exists()  # nothing else ran
