@@ -21,10 +21,11 @@ from assets.ingest.units import parse_file_name
 from assets.ingest.validate import rejected_unread, validate_table
 from assets.metadata import markdown_table
 from assets.publication_assets import gate_check_result
-from assets.storage import content_hash, read_parquets, write_parquet
+from assets.storage import DataZones, content_hash, read_parquets, write_parquet
 from pipelines.jobs import rebuild_after_new_data
 from pipelines.partitions import split_key, wave_partitions, wave_unit_partitions
 from pipelines.resources import DataZonesResource
+from quality.drift import answer_counts, drift_gate
 from quality.gates import harmonized_gate, ledger_gate, valid_units
 from schemas.codebook import codebook_for, codebooks
 
@@ -127,6 +128,15 @@ def validated_responses(
     )
 
 
+def earlier_answer_counts(zones: DataZones, wave: int) -> dict[int, pd.DataFrame]:
+    """Answer counts of every earlier wave already harmonized (the drift gate's baseline)."""
+    return {
+        w: answer_counts(pd.read_parquet(zones.harmonized(w)))
+        for w in codebooks()
+        if w < wave and zones.harmonized(w).exists()
+    }
+
+
 @dg.asset(
     partitions_def=wave_partitions(),
     group_name=INGEST,
@@ -141,10 +151,11 @@ def validated_responses(
     kinds={"python", "pandera", "great_expectations", "parquet"},
     automation_condition=rebuild_after_new_data,
     check_specs=[
-        dg.AssetCheckSpec("harmonized_expectations", asset="harmonized_responses", blocking=True)
+        dg.AssetCheckSpec("harmonized_expectations", asset="harmonized_responses", blocking=True),
+        dg.AssetCheckSpec("answer_drift", asset="harmonized_responses", blocking=True),
     ],
     description="One wave's harmonized responses: one schema for all waves, no free text. "
-    "Written only after the Pandera model and the GX suite pass.",
+    "Written only after the Pandera model, the GX suite and the answer-drift gate pass.",
 )
 def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResource):
     wave = int(context.partition_key)
@@ -154,11 +165,18 @@ def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResou
     docs = zones.warehouse / "quality" / "harmonized_expectations" / f"{wave}-{context.run_id}"
     gate = harmonized_gate(frame, valid_units({wave: codebook.code_list_year}), docs)
     yield gate_check_result(gate, "harmonized_responses")
-    if not gate.passed:
+    drift = drift_gate(
+        wave,
+        {wave: answer_counts(frame), **earlier_answer_counts(zones, wave)},
+        codebooks(),
+        zones.warehouse / "quality" / "answer_drift" / f"{wave}-{context.run_id}",
+    )
+    yield gate_check_result(drift, "harmonized_responses")
+    for failed in (g for g in (gate, drift) if not g.passed):
         raise dg.Failure(
-            description=f"wave {wave}: harmonized responses fail their expectations; "
+            description=f"wave {wave}: harmonized responses fail {failed.name}; "
             "the previous harmonized file stays",
-            metadata={"failures": "\n".join(gate.details[:20])},
+            metadata={"failures": "\n".join(failed.details[:20])},
         )
     path = write_parquet(frame, zones.harmonized(wave))
     by_unit = frame.groupby("unit_id", observed=True).size()

@@ -23,6 +23,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from schemas.questionnaire import missing_column, questionnaire
+
 SUITES_DIR = Path(__file__).with_name("gx_suites")
 
 
@@ -76,9 +78,21 @@ def load_suite(name: str) -> dict[str, Any]:
     raise FileNotFoundError(f"no GX suite {name!r} in {SUITES_DIR}")
 
 
+def questionnaire_columns(kind: str) -> list[str]:
+    """Columns generated from schemas/items.yaml: `degree_items` (the 1–5 value columns) or
+    `degree_missing` (their missing-kind columns), so a new item is covered by the gate."""
+    items = list(questionnaire().degree_items)
+    if kind == "degree_items":
+        return items
+    if kind == "degree_missing":
+        return [missing_column(i) for i in items]
+    raise ValueError(f"unknown generated column set {kind!r} (degree_items, degree_missing)")
+
+
 def expectation_configs(suite: Mapping[str, Any], table: str | None = None) -> list[dict[str, Any]]:
     """Expand `columns:` entries into one expectation config per column.
 
+    `columns: {from_questionnaire: degree_items}` expands to the questionnaire's items.
     An entry with `only_for: [names]` is kept only when `table` is one of them.
     """
     out = []
@@ -87,7 +101,10 @@ def expectation_configs(suite: Mapping[str, Any], table: str | None = None) -> l
             continue
         kwargs = dict(entry.get("kwargs") or {})
         meta = {"notes": entry["notes"]} if entry.get("notes") else {}
-        for column in entry.get("columns") or [None]:
+        columns = entry.get("columns") or [None]
+        if isinstance(columns, Mapping):
+            columns = questionnaire_columns(str(columns["from_questionnaire"]))
+        for column in columns:
             kw = dict(kwargs, column=column) if column is not None else dict(kwargs)
             out.append({"type": entry["type"], "kwargs": kw, "meta": meta})
     return out
