@@ -65,3 +65,15 @@ def test_a_declared_series_break_is_not_compared(samples: Path) -> None:
     table = drift_table(last, counts[last], counts, books, DriftConfig())
     assert {"overall_satisfied", "help_housing"} <= set(table["item"])
     assert (table["previous_wave"] < last).all()
+
+
+def test_generated_waves_at_real_size_pass(tmp_path: Path) -> None:
+    """The generator's waves (real sizes, every anomaly) drift no more than real waves do."""
+    from generator import generate
+
+    generate(tmp_path, anomalies=True, seed=11)
+    frames = harmonize_samples(tmp_path, codebooks())
+    counts = _counts(frames)
+    for wave in sorted(frames)[1:]:
+        table = drift_table(wave, counts[wave], counts, codebooks(), DriftConfig())
+        assert table["compared"].any() and not table["drift"].any(), wave
