@@ -6,6 +6,13 @@ Thin wrappers: the logic is in assets/ingest/ (pure functions); these wire files
 import dagster as dg
 import pandas as pd
 
+from assets.defs import (
+    DataZonesResource,
+    rebuild_after_new_data,
+    split_key,
+    wave_partitions,
+    wave_unit_partitions,
+)
 from assets.ingest.deliveries import Archive, describe, landing_files
 from assets.ingest.errors import FileRejected
 from assets.ingest.harmonize_wave import harmonize_wave
@@ -22,9 +29,6 @@ from assets.ingest.validate import rejected_unread, validate_table
 from assets.metadata import markdown_table
 from assets.publication_assets import gate_check_result
 from assets.storage import DataZones, content_hash, read_parquets, write_parquet
-from pipelines.jobs import rebuild_after_new_data
-from pipelines.partitions import split_key, wave_partitions, wave_unit_partitions
-from pipelines.resources import DataZonesResource
 from quality.drift import answer_counts, drift_gate
 from quality.gates import harmonized_gate, ledger_gate, valid_units
 from schemas.codebook import codebook_for, codebooks

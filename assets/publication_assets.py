@@ -8,6 +8,7 @@ replaced atomically. A failing gate fails the step, so the last good publication
 import dagster as dg
 import pandas as pd
 
+from assets.defs import DataZonesResource, rebuild_after_new_data
 from assets.indicators.cells import build_publication
 from assets.metadata import markdown_table
 from assets.publishing import (
@@ -17,8 +18,6 @@ from assets.publishing import (
     valid_units_by_wave,
 )
 from assets.storage import content_hash, read_parquets
-from pipelines.jobs import rebuild_after_new_data
-from pipelines.resources import DataZonesResource
 from quality.gates import GateResult, cells_gate, disclosure_gate, totals_gate
 
 PUBLISH = "publish"

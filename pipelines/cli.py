@@ -2,16 +2,129 @@
 
 - generate: write synthetic deliveries in the vendors' formats (see generator/).
 - run:      materialize everything for the deliveries in the data dir's landing/.
-- demo:     generate the default sample waves into the data dir, then run.
-The data dir is BRUKERSTEMME_DATA_DIR (default ./data); the Dagster instance is DAGSTER_HOME.
+            The data dir is BRUKERSTEMME_DATA_DIR (default ./data); the respondent keys need
+            the secret BRUKERSTEMME_PSEUDONYM_KEY.
+- demo:     generate the sample waves into the demo dir, then run on it. The demo dir is
+            --data-dir, else BRUKERSTEMME_DEMO_DIR, else ./data (never BRUKERSTEMME_DATA_DIR);
+            a dir that holds anything the demo did not write (no .brukerstemme-demo) is refused.
+            The demo uses the documented development pseudonym key.
+The Dagster instance is DAGSTER_HOME.
+
+Exit codes: 0 done; 1 some runs failed (listed at the end; the other units went on);
+2 usage or set-up error (unknown option, missing pseudonym key, a demo dir that is not the
+demo's); 3 no deliveries in landing/.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
+import re
 import sys
+from pathlib import Path
 
-from assets.storage import DataZones
+from assets.ingest.harmonize_wave import (
+    ALLOW_DEVELOPMENT_KEY_ENV,
+    MissingPseudonymKey,
+    pseudonym_key,
+)
+from assets.storage import DATA_DIR_ENV, DataZones
+
+EXIT_OK = 0
+EXIT_RUNS_FAILED = 1
+EXIT_USAGE = 2  # argparse's own code for a usage error
+EXIT_NO_DELIVERIES = 3
+
+DEMO_DIR_ENV = "BRUKERSTEMME_DEMO_DIR"
+DEMO_MARKER = ".brukerstemme-demo"  # written by `demo` into its dir before generating anything
+
+
+class CommandLineParser(argparse.ArgumentParser):
+    """argparse without abbreviations whose errors name the subcommand and suggest the option
+    or command that was probably meant (`--changed_only` → did you mean --changed-only?)."""
+
+    commands: argparse._SubParsersAction | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, args=None, namespace=None):
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_args(args, namespace)
+
+    def options(self) -> list[str]:
+        return [s for action in self._actions for s in action.option_strings]
+
+    def error(self, message: str):
+        unknown = message.removeprefix("unrecognized arguments: ")
+        if unknown != message:
+            parser = self._command_parser() or self
+            hints = [
+                _suggest(arg.split("=")[0], parser.options())
+                for arg in unknown.split()
+                if arg.startswith("-")
+            ]
+            parser.exit_with_usage(message + "".join(h for h in hints if h))
+        choice = re.search(r"invalid choice: '([^']*)'", message)
+        if choice and self.commands is not None:
+            message += _suggest(choice.group(1), list(self.commands.choices))
+        self.exit_with_usage(message)
+
+    def exit_with_usage(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+    def _command_parser(self) -> CommandLineParser | None:
+        if self.commands is None:
+            return None
+        argv = getattr(self, "_argv", [])
+        name = next((a for a in argv if a in self.commands.choices), None)
+        return self.commands.choices.get(name) if name else None
+
+
+def _suggest(word: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def build_parser() -> CommandLineParser:
+    """Every subcommand and its options (the one place that defines the command line)."""
+    from generator.cli import parser as generate_parser
+
+    parser = CommandLineParser(
+        prog="brukerstemme",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    parser.commands = commands
+    commands.add_parser(
+        "generate",
+        parents=[generate_parser()],
+        add_help=False,  # the generator's parser brings -h
+        help="write synthetic deliveries (options: see generate --help)",
+        description="Write synthetic survey deliveries in the vendors' formats, with truth files.",
+    )
+    run_parser = commands.add_parser(
+        "run", help="materialize everything for the deliveries in landing/"
+    )
+    run_parser.add_argument(
+        "--changed-only",
+        action="store_true",
+        help="only units with new or corrected files, and their waves",
+    )
+    demo = commands.add_parser(
+        "demo", help="generate sample waves into the demo dir (not the data dir), then run"
+    )
+    demo.add_argument("--scale", type=float, default=1.0, help="respondents × factor (default 1)")
+    demo.add_argument(
+        "--data-dir",
+        help=f"where the demo writes (default: ${DEMO_DIR_ENV}, else ./data); refused when it "
+        f"holds anything the demo did not write (no {DEMO_MARKER} file)",
+    )
+    return parser
 
 
 def _print_outputs(zones: DataZones) -> None:
@@ -28,45 +141,79 @@ def _print_outputs(zones: DataZones) -> None:
             print(f"  {label:16} {path}")
 
 
-def run(zones: DataZones, changed_only: bool = False) -> None:
-    from pipelines.runner import materialize_all
+def _fail(command: str, message: str, code: int) -> int:
+    print(f"brukerstemme {command}: {message}", file=sys.stderr)
+    return code
 
-    materialize_all(zones, changed_only=changed_only)
+
+def run(zones: DataZones, changed_only: bool = False) -> int:
+    """Materialize the data dir's deliveries; the exit code (see the module's docstring)."""
+    from pipelines.runner import NoDeliveries, RunsFailed, materialize_all
+
+    try:
+        pseudonym_key()
+    except MissingPseudonymKey as exc:
+        return _fail("run", f"{exc}; nothing was run", EXIT_USAGE)
+    try:
+        materialize_all(zones, changed_only=changed_only)
+    except NoDeliveries as exc:
+        return _fail("run", f"{exc}; nothing was ingested", EXIT_NO_DELIVERIES)
+    except RunsFailed as exc:
+        _print_outputs(zones)
+        return _fail("run", str(exc), EXIT_RUNS_FAILED)
     _print_outputs(zones)
+    return EXIT_OK
+
+
+def demo_dir(data_dir: str | None) -> Path:
+    """The demo's own data dir: --data-dir, BRUKERSTEMME_DEMO_DIR or ./data."""
+    return Path(data_dir or os.environ.get(DEMO_DIR_ENV) or "data").resolve()
+
+
+def demo_dir_refusal(root: Path) -> str | None:
+    """Why the demo must not write into `root`; None when it may (absent, empty or the demo's)."""
+    if not root.exists() or (root / DEMO_MARKER).is_file():
+        return None
+    if not root.is_dir():
+        return f"{root} is not a folder"
+    if any(root.iterdir()):
+        return (
+            f"{root} holds files the demo did not write (no {DEMO_MARKER} in it), perhaps real "
+            f"deliveries; the demo never mixes synthetic data into them. Give it an empty or "
+            f"new folder (--data-dir DIR or {DEMO_DIR_ENV}=DIR), or remove {root} if it is an "
+            f"old demo's"
+        )
+    return None
+
+
+def demo(scale: float, data_dir: str | None) -> int:
+    from generator.cli import main as generate_main
+
+    root = demo_dir(data_dir)
+    refusal = demo_dir_refusal(root)
+    if refusal:
+        return _fail("demo", f"{refusal}; nothing was written", EXIT_USAGE)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / DEMO_MARKER).write_text(
+        "Written by `brukerstemme demo`: everything in this folder is synthetic.\n",
+        encoding="utf-8",
+    )
+    os.environ[DATA_DIR_ENV] = str(root)  # the Dagster resource and the worker processes
+    os.environ[ALLOW_DEVELOPMENT_KEY_ENV] = "1"  # synthetic data: the development key
+    generate_main(["--out", str(root), "--anomalies", "--scale", str(scale)])
+    return run(DataZones(root))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="brukerstemme",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser(
-        "generate", help="write synthetic deliveries (options: see generate --help)", add_help=False
-    )
-    run_parser = sub.add_parser("run", help="materialize everything for the deliveries in landing/")
-    run_parser.add_argument(
-        "--changed-only",
-        action="store_true",
-        help="only units with new or corrected files, and their waves",
-    )
-    demo = sub.add_parser("demo", help="generate sample waves into the data dir, then run")
-    demo.add_argument("--scale", type=float, default=1.0)
-    args, rest = parser.parse_known_args(argv)
-    zones = DataZones.from_env()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
     if args.command == "generate":
         from generator.cli import main as generate_main
 
-        return generate_main(rest)
+        return generate_main(argv[argv.index("generate") + 1 :])
     if args.command == "run":
-        run(zones, changed_only=args.changed_only)
-        return 0
-    from generator.cli import main as generate_main
-
-    generate_main(["--out", str(zones.root), "--anomalies", "--scale", str(args.scale)])
-    run(zones)
-    return 0
+        return run(DataZones.from_env(), changed_only=args.changed_only)
+    return demo(args.scale, args.data_dir)
 
 
 if __name__ == "__main__":

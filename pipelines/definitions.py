@@ -5,8 +5,8 @@ from __future__ import annotations
 import dagster as dg
 
 from assets import ingest_assets, publication_assets
+from assets.defs import DataZonesResource
 from pipelines.jobs import all_jobs
-from pipelines.resources import DataZonesResource
 from pipelines.sensors import automation_sensor, landing_sensor, nightly_sweep
 
 defs = dg.Definitions(

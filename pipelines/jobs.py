@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.partitions import wave_partitions, wave_unit_partitions
+from assets.defs import wave_partitions, wave_unit_partitions
 
 UNIT_JOB = "ingest_unit"
 WAVE_JOB = "build_wave"
@@ -31,15 +31,6 @@ national_job = dg.define_asset_job(
     selection=unpartitioned_assets,
     description="Ledger and the outputs that span all waves.",
 )
-
-# Wave-level and cross-wave assets rebuild when a delivery changed one of their inputs.
-# (Not `eager()`: a wave's unit dimension always has units that never delivered, so
-# "any dependency missing" would hold forever.)
-rebuild_after_new_data = (
-    dg.AutomationCondition.any_deps_updated().since_last_handled()
-    & ~dg.AutomationCondition.any_deps_in_progress()
-    & ~dg.AutomationCondition.in_progress()
-).with_label("rebuild after new data")
 
 
 def all_jobs() -> list:

@@ -3,6 +3,10 @@
 Registers a unit partition for every delivered unit, runs the per-unit job for each (wave, unit),
 then the per-wave job for each wave with deliveries, then the cross-wave job. Every run is a
 real Dagster run in the instance (visible in the UI with its partitions and checks).
+
+One failed run never stops the others: a unit whose run crashed gets a ledger row per file it
+had not recorded yet (status `rejected`, reason `run_failed`, naming the run), the remaining
+units, waves and the cross-wave job still run, and `RunsFailed` lists every failed run at the end.
 """
 
 from __future__ import annotations
@@ -10,18 +14,63 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 
 import dagster as dg
+import pandas as pd
 
-from assets.ingest.deliveries import Archive, landing_files, pending_deliveries
+from assets.defs import UNIT_PARTITIONS_NAME, wave_unit_key
+from assets.ingest.deliveries import (
+    Archive,
+    Delivery,
+    describe,
+    landed,
+    landing_files,
+    pending_deliveries,
+)
+from assets.ingest.unit_ingest import LEDGER_COLUMNS, ledger_row
 from assets.ingest.units import parse_file_name
-from assets.storage import DataZones
+from assets.ingest.validate import rejected_unread
+from assets.storage import DataZones, write_parquet
 from pipelines.definitions import defs
 from pipelines.jobs import NATIONAL_JOB, UNIT_JOB, WAVE_JOB
-from pipelines.partitions import UNIT_PARTITIONS_NAME, wave_unit_key
-from schemas.codebook import codebooks
+from schemas.codebook import codebook_for, codebooks
 
 WORKERS_ENV = "BRUKERSTEMME_WORKERS"  # parallel unit runs (default 2, one per core)
+RUN_FAILED = "run_failed"  # ledger reason of a file whose unit run crashed before recording it
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """A Dagster run that did not succeed. `error` holds exception class names only: a message
+    may quote the raw content of a delivery."""
+
+    job: str
+    partition: str | None
+    run_id: str | None
+    steps: tuple[str, ...]
+    error: str
+    label: str = ""  # what the partition is, for people: "wave 2023, unit 4601"
+
+    def describe(self) -> str:
+        where = self.job + (f" [{self.label or self.partition}]" if self.partition else "")
+        steps = f" in {', '.join(self.steps)}" if self.steps else ""
+        run = f"run {self.run_id}" if self.run_id else "no run was recorded"
+        return f"{where}: failed{steps} ({self.error}); {run}"
+
+
+class RunsFailed(RuntimeError):
+    """Some runs failed (after every other run was done)."""
+
+    def __init__(self, failures: list[FailedRun], units: dict[int, list[str]]) -> None:
+        self.failures = failures
+        self.units = units
+        listed = "\n".join(f"  {f.describe()}" for f in failures)
+        super().__init__(f"{len(failures)} run(s) failed; see the Dagster UI:\n{listed}")
+
+
+class NoDeliveries(RuntimeError):
+    """landing/ holds no delivery of a known wave with a recognizable file name."""
 
 
 def delivered_units(zones: DataZones) -> dict[int, list[str]]:
@@ -35,6 +84,24 @@ def delivered_units(zones: DataZones) -> dict[int, list[str]]:
     return found
 
 
+def no_deliveries_message(zones: DataZones) -> str:
+    """One line saying why there is nothing to ingest."""
+    landing = zones.landing
+    if not landing.is_dir():
+        return (
+            f"no deliveries: {landing} does not exist (BRUKERSTEMME_DATA_DIR is {zones.root}); "
+            "put each wave's files in landing/<wave>/"
+        )
+    files = landed(landing)
+    if not files:
+        return f"no deliveries in {landing}: put each wave's files in landing/<wave>/"
+    return (
+        f"no recognizable deliveries in {landing}: {len(files)} file(s), none in a folder of a "
+        f"known wave ({', '.join(str(w) for w in codebooks())}) with a file name of that wave; "
+        f"the ledger {zones.ledger} says why for each"
+    )
+
+
 def register_units(instance: dg.DagsterInstance, units: dict[int, list[str]]) -> None:
     wanted = sorted({u for us in units.values() for u in us})
     known = set(instance.get_dynamic_partitions(UNIT_PARTITIONS_NAME))
@@ -43,44 +110,109 @@ def register_units(instance: dg.DagsterInstance, units: dict[int, list[str]]) ->
         instance.add_dynamic_partitions(UNIT_PARTITIONS_NAME, new)
 
 
-def _run(job_name: str, instance: dg.DagsterInstance, partition_key: str | None = None) -> str:
+def _innermost(error) -> str:
+    while error.cause is not None:
+        error = error.cause
+    return error.cls_name
+
+
+def _run(
+    job_name: str,
+    instance: dg.DagsterInstance,
+    partition_key: str | None = None,
+    asset_selection: list[dg.AssetKey] | None = None,
+) -> FailedRun | None:
+    """One run; None when it succeeded."""
     job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(
-        instance=instance, partition_key=partition_key, raise_on_error=False
-    )
-    if not result.success:
-        raise RuntimeError(
-            f"run {result.run_id} of {job_name} [{partition_key}] failed; see the Dagster UI"
+    try:
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key=partition_key,
+            asset_selection=asset_selection,
+            raise_on_error=False,
         )
-    return result.run_id
+    except Exception as exc:  # an error outside any step: no run to point at
+        return FailedRun(job_name, partition_key, None, (), type(exc).__name__)
+    if result.success:
+        return None
+    failed = [e for e in result.all_events if e.is_step_failure]
+    steps = tuple(sorted({e.step_key for e in failed if e.step_key}))
+    errors = sorted({_innermost(e.step_failure_data.error) for e in failed})
+    return FailedRun(job_name, partition_key, result.run_id, steps, ", ".join(errors) or "failed")
 
 
-def _run_in_worker(job_name: str, partition_key: str) -> str:
+def _run_in_worker(job_name: str, partition_key: str) -> FailedRun | None:
     """Entry point of a worker process: the instance comes from DAGSTER_HOME."""
     with dg.DagsterInstance.get() as instance:
         return _run(job_name, instance, partition_key)
 
 
-def _run_partitions(job_name: str, keys: list[str], instance: dg.DagsterInstance, workers: int):
+def _run_partitions(
+    job_name: str, keys: list[str], instance: dg.DagsterInstance, workers: int
+) -> list[FailedRun]:
     """One run per partition; with workers > 1 in parallel processes on the same instance."""
     if workers <= 1 or len(keys) < 4 or instance.is_ephemeral or not os.environ.get("DAGSTER_HOME"):
-        for key in keys:
-            _run(job_name, instance, key)
-        return
+        return [f for key in keys if (f := _run(job_name, instance, key)) is not None]
     context = multiprocessing.get_context("spawn")
+    failures = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for future in [pool.submit(_run_in_worker, job_name, key) for key in keys]:
-            future.result()
+        futures = {key: pool.submit(_run_in_worker, job_name, key) for key in keys}
+        for key, future in futures.items():
+            try:
+                failure = future.result()
+            except Exception as exc:  # the worker process itself died
+                failure = FailedRun(job_name, key, None, (), type(exc).__name__)
+            if failure is not None:
+                failures.append(failure)
+    return failures
 
 
-def changed_units(zones: DataZones) -> dict[int, list[str]]:
-    """Units with a landed file whose content the archive has not got yet."""
+def crash_ledger(
+    recorded: pd.DataFrame, deliveries: list[Delivery], failure: FailedRun
+) -> pd.DataFrame:
+    """The unit's ledger part after a crashed run: what the last good run recorded stays (its
+    validated rows are still the ones used), and each delivery it had not recorded gets a
+    `rejected` row with reason `run_failed` naming the run. Nothing of a raw file is quoted."""
+    detail = (
+        f"the {failure.job} run failed before this file was recorded "
+        f"({failure.describe()}); no row of it is used; run again once the cause is fixed"
+    )
+    known = set(recorded["sha256"]) if len(recorded) else set()
+    rows, seen = [], set()
+    for delivery in deliveries:
+        if delivery.sha256 in known or delivery.sha256 in seen:
+            continue
+        seen.add(delivery.sha256)
+        rows.append(ledger_row(delivery, rejected_unread(RUN_FAILED, detail), "rejected"))
+    new = pd.DataFrame(rows, columns=LEDGER_COLUMNS)
+    frames = [f for f in (recorded, new) if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else new
+
+
+def record_crash(zones: DataZones, wave: int, unit_id: str, failure: FailedRun) -> int:
+    """Write the crashed unit's ledger part (see crash_ledger); the number of rows added."""
+    codebook = codebook_for(wave)
+    deliveries = list(Archive(zones.archive).versions(wave, unit_id))
+    for path in landing_files(zones.landing, wave):
+        parsed = parse_file_name(path.name, codebook)
+        if parsed is not None and parsed.unit_id == unit_id:
+            deliveries.append(describe(path, wave, codebook))
+    part = zones.unit_part("ledger", wave, unit_id)
+    recorded = pd.read_parquet(part) if part.exists() else pd.DataFrame(columns=LEDGER_COLUMNS)
+    ledger = crash_ledger(recorded, deliveries, failure)
+    write_parquet(ledger, part)
+    return len(ledger) - len(recorded)
+
+
+def changed_units(zones: DataZones) -> tuple[dict[int, list[str]], bool]:
+    """Units with a landed file whose content the archive has not got yet, and whether any
+    landed file is new at all (a file no unit takes still needs its ledger row)."""
     pending, _ = pending_deliveries(zones.landing, codebooks(), Archive(zones.archive), {})
     found: dict[int, set[str]] = {}
     for delivery in pending:
         if delivery.unit_id is not None:
             found.setdefault(delivery.wave, set()).add(delivery.unit_id)
-    return {wave: sorted(units) for wave, units in sorted(found.items())}
+    return {wave: sorted(units) for wave, units in sorted(found.items())}, bool(pending)
 
 
 def materialize_all(
@@ -91,18 +223,50 @@ def materialize_all(
     changed_only: bool = False,
 ) -> dict[int, list[str]]:
     """Run every unit, wave and cross-wave job; with changed_only, just new or corrected units
-    and their waves (what the landing sensor and automation do, in one call)."""
+    and their waves (what the landing sensor and automation do, in one call).
+
+    Returns the units run per wave. Raises NoDeliveries before any run when landing/ holds no
+    recognizable delivery (after recording the unrecognizable ones in the ledger), and
+    RunsFailed after all runs when some failed.
+    """
+    delivered = delivered_units(zones)
+    if not delivered and not landed(zones.landing):
+        raise NoDeliveries(no_deliveries_message(zones))
     instance = instance or dg.DagsterInstance.get()
     workers = workers or int(os.environ.get(WORKERS_ENV, "2"))
-    units = changed_units(zones) if changed_only else delivered_units(zones)
+    if not delivered:  # only files no unit takes: the ledger says why for each
+        _run(NATIONAL_JOB, instance, asset_selection=[dg.AssetKey("delivery_ledger")])
+        raise NoDeliveries(no_deliveries_message(zones))
+    if changed_only:
+        units, anything_new = changed_units(zones)
+        if not anything_new:
+            log("no new or changed deliveries in landing/; nothing to run")
+            return {}
+    else:
+        units = delivered
     register_units(instance, units)
+    failures: list[FailedRun] = []
     for wave, unit_ids in units.items():
         log(f"wave {wave}: ingesting {len(unit_ids)} units")
-        keys = [str(wave_unit_key(wave, unit_id)) for unit_id in unit_ids]
-        _run_partitions(UNIT_JOB, keys, instance, workers)
+        keys = {str(wave_unit_key(wave, unit_id)): unit_id for unit_id in unit_ids}
+        crashed = [
+            replace(f, label=f"wave {wave}, unit {keys[f.partition]}")
+            for f in _run_partitions(UNIT_JOB, list(keys), instance, workers)
+        ]
+        for failure in crashed:
+            unit_id = keys[failure.partition]
+            try:
+                added = f"{record_crash(zones, wave, unit_id, failure)} ledger row(s) added"
+            except Exception as exc:  # the ledger then misses the file, and its gate says so
+                added = f"its ledger rows could not be written ({type(exc).__name__})"
+            log(f"{failure.describe()}; {added}")
+        failures += crashed
     for wave in units:
         log(f"wave {wave}: harmonizing")
-        _run(WAVE_JOB, instance, str(wave))
+        failed = _run(WAVE_JOB, instance, str(wave))
+        failures += [replace(failed, label=f"wave {wave}")] if failed else []
     log("ledger and cross-wave outputs")
-    _run(NATIONAL_JOB, instance)
+    failures += [f for f in [_run(NATIONAL_JOB, instance)] if f]
+    if failures:
+        raise RunsFailed(failures, units)
     return units

@@ -11,10 +11,9 @@ import json
 
 import dagster as dg
 
+from assets.defs import DataZonesResource, unit_partitions, wave_unit_key
 from assets.ingest.deliveries import Archive, pending_deliveries
 from pipelines.jobs import NATIONAL_JOB, UNIT_JOB, national_job, unit_job
-from pipelines.partitions import unit_partitions, wave_unit_key
-from pipelines.resources import DataZonesResource
 from schemas.codebook import codebooks
 
 

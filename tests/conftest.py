@@ -6,6 +6,7 @@ fixture fails the test that needs it, never skips it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 SAMPLES = FIXTURES / "samples"
 REFERENCE_FACTS = FIXTURES / "reference_facts"
+
+# Synthetic and sample data only: the documented development pseudonym key (see harmonize_wave).
+os.environ.setdefault("BRUKERSTEMME_ALLOW_DEVELOPMENT_KEY", "1")
 
 
 def require_fixture(path: Path) -> Path:

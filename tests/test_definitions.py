@@ -49,3 +49,28 @@ def test_sensors_and_schedule_are_on_by_default() -> None:
     assert {s.name for s in defs.sensors} == {"landing_sensor", "rebuild_after_new_data"}
     assert [s.name for s in defs.schedules] == ["nightly_sweep"]
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in defs.sensors)
+
+
+def test_assets_and_jobs_share_the_definitions_of_assets_defs() -> None:
+    """Partitions and the automation condition come from assets/defs.py, one object each."""
+    from assets.defs import UNIT_PARTITIONS_NAME, rebuild_after_new_data, wave_unit_partitions
+
+    graph = defs.resolve_asset_graph()
+    unit_asset = graph.get(dg.AssetKey("validated_responses"))
+    assert unit_asset.partitions_def == wave_unit_partitions()
+    assert defs.resolve_job_def("ingest_unit").partitions_def == wave_unit_partitions()
+    dims = {d.name: d.partitions_def for d in unit_asset.partitions_def.partitions_defs}
+    assert dims["unit"].name == UNIT_PARTITIONS_NAME
+    rebuilt = {
+        key.to_user_string()
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).automation_condition == rebuild_after_new_data
+    }
+    assert rebuilt == {
+        "harmonized_responses",
+        "delivery_ledger",
+        "indicator_cells",
+        "published_tables",
+        "pdf_reports",
+        "dashboard",
+    }

@@ -8,10 +8,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from assets.defs import DataZonesResource
 from assets.storage import DataZones
 from pipelines.definitions import defs
 from pipelines.jobs import UNIT_JOB
-from pipelines.resources import DataZonesResource
 from pipelines.runner import materialize_all
 from pipelines.sensors import landing_sensor, nightly_sweep
 

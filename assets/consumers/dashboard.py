@@ -30,7 +30,8 @@ from assets.consumers.labels import (
     fmt_int,
     indicator,
 )
-from assets.consumers.report_model import DEFAULT_RULES, SECRET_COLUMNS, records
+from assets.consumers.published_index import SECRET_COLUMNS, records
+from assets.consumers.report_model import DEFAULT_RULES
 
 TEMPLATES = Path(__file__).with_name("templates")
 CELL_COLUMNS = [

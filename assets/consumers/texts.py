@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from assets.consumers.labels import (
     RHF_NAMES,
@@ -12,9 +12,7 @@ from assets.consumers.labels import (
     fmt_int,
     fmt_respondents,
 )
-
-if TYPE_CHECKING:
-    from assets.consumers.report_model import Key, PublishedIndex, Row
+from assets.consumers.published_index import Key, PublishedIndex, Row
 
 
 def facts(

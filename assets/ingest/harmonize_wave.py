@@ -11,7 +11,9 @@ from reference import geography
 from schemas.harmonized import harmonized_columns, harmonized_schema
 
 PSEUDONYM_KEY_ENV = "BRUKERSTEMME_PSEUDONYM_KEY"
-DEFAULT_PSEUDONYM_KEY = "brukerstemme-development-key"  # set a secret key in production
+# The documented development key, used only with this opt-in (`brukerstemme demo`, the tests).
+DEFAULT_PSEUDONYM_KEY = "brukerstemme-development-key"
+ALLOW_DEVELOPMENT_KEY_ENV = "BRUKERSTEMME_ALLOW_DEVELOPMENT_KEY"
 GEOGRAPHY_COLUMNS = [
     "unit_type",
     "unit_name",
@@ -25,13 +27,36 @@ GEOGRAPHY_COLUMNS = [
 ]
 
 
+class MissingPseudonymKey(RuntimeError):
+    """No secret for the respondent keys, and the development key was not asked for."""
+
+
+def pseudonym_key() -> bytes:
+    """The secret of the respondent keys: BRUKERSTEMME_PSEUDONYM_KEY, never a silent default.
+
+    The development key is used only when BRUKERSTEMME_ALLOW_DEVELOPMENT_KEY=1 (set by
+    `brukerstemme demo` and the tests), so real deliveries never get keys anyone can recompute.
+    """
+    secret = os.environ.get(PSEUDONYM_KEY_ENV, "")
+    if secret:
+        return secret.encode("utf-8")[:64]
+    if os.environ.get(ALLOW_DEVELOPMENT_KEY_ENV) == "1":
+        return DEFAULT_PSEUDONYM_KEY.encode("utf-8")
+    raise MissingPseudonymKey(
+        f"{PSEUDONYM_KEY_ENV} is not set: set it to a long random secret (keep it out of the "
+        f"repository; the same secret gives the same respondent keys), e.g. "
+        f"`export {PSEUDONYM_KEY_ENV}=$(openssl rand -hex 32)`; for synthetic data only, "
+        f"{ALLOW_DEVELOPMENT_KEY_ENV}=1 uses the documented development key"
+    )
+
+
 def respondent_keys(wave: int, units: pd.Series, ids: pd.Series) -> pd.Categorical:
     """Stable pseudonymous keys: keyed BLAKE2b (a MAC) of wave, unit and the vendor's id.
 
     The same respondent in the same delivery always gets the same key; without the secret key
     nobody can recompute it from a vendor id.
     """
-    secret = os.environ.get(PSEUDONYM_KEY_ENV, DEFAULT_PSEUDONYM_KEY).encode("utf-8")[:64]
+    secret = pseudonym_key()
     keys = [
         hashlib.blake2b(f"{wave}|{u}|{i}".encode(), key=secret, digest_size=8).hexdigest()
         for u, i in zip(units.astype(object).tolist(), ids.astype(object).tolist(), strict=True)
