@@ -66,3 +66,13 @@ def test_the_command_checks_every_codebook_on_the_path(samples: Path) -> None:
     lines: list[str] = []
     assert check_command(None, samples / "landing", echo=lines.append) == 0
     assert sum("resultat: i orden" in line for line in lines) == len(BOOKS)
+
+
+def test_the_cli_exit_codes(samples: Path, tmp_path: Path) -> None:
+    from pipelines.cli import main
+
+    book = BOOKS[-1]
+    assert main(["codebook", "check", str(book.source), "--landing", str(samples / "landing")]) == 0
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("wave: 2031\n", encoding="utf-8")
+    assert main(["codebook", "check", str(broken)]) == 1
