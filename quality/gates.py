@@ -78,9 +78,56 @@ def disclosure_gate(
     )
 
 
-def ledger_gate(unbalanced: pd.DataFrame, missing_files: list[str]) -> GateResult:
-    details = [f"{r.file_name}: rows_in {r.rows_in}" for r in unbalanced.itertuples()]
+# Whole-file reasons of files that held no table (rows_in 0, nothing to count): the same codes as
+# assets/ingest/errors.py NO_TABLE (quality does not import assets).
+NO_TABLE_REASONS = frozenset({"unreadable_file", "not_text"})
+
+
+def ledger_gate(ledger: pd.DataFrame, counts: pd.DataFrame, missing_files: list[str]) -> GateResult:
+    """Every file's rows balance and agree with an independent count of the archived file.
+
+    `counts` (assets.ingest.ledger.independent_counts) holds per (wave, sha256) whether the
+    archive copy is intact and the data rows another reader counted in it. A file fails when
+    rows_in ≠ accepted + quarantined + duplicates; when its archive copy is missing or differs;
+    when a unit's delivery has rows_in ≠ the independent count (or cannot be counted although it
+    was parsed); when a file without a table reports rows. Landed entries without a ledger row
+    fail too.
+    """
+    details = []
+    by_key = {(int(c.wave), c.sha256): c for c in counts.itertuples()}
+    for row in ledger.itertuples():
+        name = f"{row.file_name} (wave {row.wave if pd.notna(row.wave) else '?'})"
+        parts = row.rows_accepted + row.rows_quarantined + row.rows_duplicate
+        if row.rows_in != parts:
+            details.append(
+                f"{name}: rows_in {row.rows_in} ≠ accepted {row.rows_accepted} + quarantined "
+                f"{row.rows_quarantined} + duplicates {row.rows_duplicate}"
+            )
+        no_table = pd.isna(row.unit_id) or row.reason in NO_TABLE_REASONS
+        if no_table and row.rows_in != 0:
+            details.append(f"{name}: rows_in {row.rows_in} for a file without a table")
+        if pd.isna(row.sha256):
+            continue  # an entry never opened (link, hidden entry, folder): nothing archived
+        count = by_key.get((int(row.wave) if pd.notna(row.wave) else 0, row.sha256))
+        if count is None:
+            details.append(f"{name}: no independent check of the archived file")
+            continue
+        if not count.archived:
+            details.append(f"{name}: {count.note}")
+            continue
+        if no_table:
+            continue
+        if pd.isna(count.rows_counted):
+            details.append(f"{name}: parsed with rows_in {row.rows_in}, but {count.note}")
+        elif int(count.rows_counted) != row.rows_in:
+            details.append(
+                f"{name}: rows_in {row.rows_in}, the independent count of the archived file "
+                f"{int(count.rows_counted)}"
+            )
     details += [f"{name}: landed but not in the ledger" for name in missing_files]
     return GateResult(
-        "ledger_reconciles", not details, f"{len(details)} files do not reconcile", details
+        "ledger_reconciles",
+        not details,
+        f"{len(details)} problems in {len(ledger)} ledger rows",
+        details,
     )
