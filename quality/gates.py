@@ -15,7 +15,13 @@ import pandas as pd
 
 from quality.attacker import attack
 from quality.disclosure import DisclosureConfig
-from quality.gx_runner import SuiteResult, validate_cell_totals, validate_cells, validate_harmonized
+from quality.gx_runner import (
+    SuiteResult,
+    cell_totals,
+    validate_cell_totals,
+    validate_cells,
+    validate_harmonized,
+)
 from reference import geography
 
 
@@ -63,8 +69,47 @@ def cells_gate(cells: pd.DataFrame, units: Mapping[int, Iterable[str]], docs: Pa
     return _from_suite("cells_expectations", validate_cells(cells, units), docs)
 
 
-def totals_gate(internal_cells: pd.DataFrame, docs: Path | None) -> GateResult:
-    return _from_suite("cell_totals", validate_cell_totals(internal_cells), docs)
+def totals_gate(
+    internal_cells: pd.DataFrame,
+    harmonized: pd.DataFrame,
+    ledger: pd.DataFrame,
+    docs: Path | None,
+) -> GateResult:
+    """National respondents per wave against two independent counts: the harmonized table's
+    rows of the wave and the rows_accepted of the wave's current deliveries in the ledger."""
+    harmonized_rows, accepted = harmonized_rows_by_wave(harmonized), accepted_rows_by_wave(ledger)
+    gate = _from_suite(
+        "cell_totals", validate_cell_totals(internal_cells, harmonized_rows, accepted), docs
+    )
+    view = cell_totals(internal_cells, harmonized_rows, accepted)
+    differ = view[
+        (view["national_respondents"] != view["harmonized_rows"])
+        | (view["national_respondents"] != view["ledger_accepted_rows"])
+    ]
+    per_wave = differ.drop_duplicates(
+        ["wave", "national_respondents", "harmonized_rows", "ledger_accepted_rows"]
+    )
+    gate.details = [
+        f"wave {int(r.wave)}: national_respondents {r.national_respondents:.0f}, "
+        f"harmonized_rows {r.harmonized_rows:.0f}, ledger_accepted_rows "
+        f"{r.ledger_accepted_rows:.0f}"
+        for r in per_wave.itertuples()
+    ] + gate.details
+    return gate
+
+
+def harmonized_rows_by_wave(harmonized: pd.DataFrame) -> dict[int, int]:
+    if harmonized.empty:
+        return {}
+    return {int(w): int(n) for w, n in harmonized.groupby("wave").size().items()}
+
+
+def accepted_rows_by_wave(ledger: pd.DataFrame) -> dict[int, int]:
+    """Per wave, the accepted rows of its current deliveries (status accepted: not superseded,
+    not rejected); a wave whose deliveries were all rejected has 0."""
+    units = ledger[ledger["unit_id"].notna() & ledger["wave"].notna()]
+    current = units["rows_accepted"].where(units["status"] == "accepted", 0)
+    return {int(w): int(n) for w, n in current.groupby(units["wave"].astype(int)).sum().items()}
 
 
 def disclosure_gate(
