@@ -168,7 +168,8 @@ def _utf8(data: bytes, codebook: Codebook) -> tuple[bytes, str]:
     except UnicodeDecodeError as exc:
         line = _line_of(data, exc.start)
         raise FileRejected(
-            UNREADABLE_FILE, f"line {line}, byte {exc.start}: not valid {exc.encoding} text"
+            UNREADABLE_FILE,
+            f"cannot be read: line {line}, byte {exc.start} is not valid {exc.encoding} text",
         ) from exc
 
 
@@ -209,7 +210,8 @@ def _read_csv(path: Path, codebook: Codebook) -> RawTable:
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise FileRejected(UNREADABLE_FILE, _csv_problem(data, separator, len(header))) from exc
+        problem = _csv_problem(data, separator, len(header))
+        raise FileRejected(UNREADABLE_FILE, f"cannot be read: {problem}") from exc
     columns = []
     for column in table.columns:
         text = column.cast(pa.string())
