@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -265,3 +266,15 @@ def test_a_unit_column_with_text_is_not_quoted(samples: Path, tmp_path: Path) ->
         assert CANARY not in _messages(result)
         checked += 1
     assert checked
+
+
+def test_readme_names_every_reason_code() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Reason codes", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`([a-z_]+)`", section))
+    codes = {
+        value
+        for name, value in vars(errors).items()
+        if name.isupper() and isinstance(value, str) and not value.endswith(":")
+    }
+    assert codes and codes <= documented, sorted(codes - documented)
