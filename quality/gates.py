@@ -141,7 +141,7 @@ def ledger_gate(ledger: pd.DataFrame, counts: pd.DataFrame, missing_files: list[
     details = []
     by_key = {(int(c.wave), c.sha256): c for c in counts.itertuples()}
     for row in ledger.itertuples():
-        name = f"{row.file_name} (wave {row.wave if pd.notna(row.wave) else '?'})"
+        name = f"{row.file_name} (wave {int(row.wave) if pd.notna(row.wave) else '?'})"
         parts = row.rows_accepted + row.rows_quarantined + row.rows_duplicate
         if row.rows_in != parts:
             details.append(

@@ -62,7 +62,7 @@ def read_delivery(path: Path, codebook: Codebook, name: str | None = None) -> Ra
     except FileRejected as exc:
         raise FileRejected(exc.reason, f"{name}: {exc.detail}") from exc
     except Exception as exc:  # any parser failure means the file as a whole is unusable
-        raise FileRejected(UNREADABLE_FILE, f"{name} cannot be read: {safe_error(exc)}") from exc
+        raise FileRejected(UNREADABLE_FILE, f"{name}: cannot be read: {safe_error(exc)}") from exc
     if table.n_rows == 0:
         raise FileRejected(EMPTY_FILE, f"{name} has no data rows")
     return table

@@ -157,7 +157,7 @@ def _pandera_findings(
         reason = PANDERA_REASONS.get(str(check), str(check))
         target = codebook.variables[column].to if column in codebook.variables else column
         values = raw.loc[index, column].to_numpy()
-        details = [_detail(reason, target, column, v) for v in values]
+        details = [_detail(reason, target, column)] * len(values)
         parts.append(
             _findings(raw.loc[index, SOURCE_ROW], "quarantined", reason, column, values, details)
         )
@@ -174,7 +174,7 @@ def _cell_cases(cases: pd.DataFrame, tokens: pd.DataFrame, codebook: Codebook) -
     return pd.concat(parts, ignore_index=True)
 
 
-def _detail(reason: str, target: str, column: str, value: object) -> str:
+def _detail(reason: str, target: str, column: str) -> str:
     """A finding in words: column and reason, never the value (it is in the `value` column of
     the restricted quarantine, where the data engineer can look it up by row)."""
     if reason == errors.OUT_OF_RANGE:
