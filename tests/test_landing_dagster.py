@@ -18,6 +18,8 @@ from assets.ingest import errors
 from assets.ingest.ledger import files_missing_from_ledger
 from assets.ingest.units import parse_file_name
 from assets.storage import DataZones
+from pipelines.definitions import defs
+from pipelines.jobs import NATIONAL_JOB
 from pipelines.partitions import UNIT_PARTITIONS_NAME
 from pipelines.runner import materialize_all
 from schemas.codebook import Codebook, codebooks
@@ -159,3 +161,24 @@ def test_extra_columns_in_ledger_detail_and_asset_metadata(hostile) -> None:
     ).records
     metadata = records[0].asset_materialization.metadata
     assert "ekstra_sporsmal" in metadata["extra_columns"].value
+
+
+def test_ledger_gate_blocks_when_an_archived_copy_changed(hostile) -> None:
+    zones, instance, _, sample, _ = hostile
+    sha = pd.read_parquet(zones.ledger).set_index("file_name").loc[sample.name, "sha256"]
+    copy = next(zones.archive.glob(f"*/{sha}.*"))
+    saved = copy.read_bytes()
+    copy.write_bytes(saved + b"\n")  # the archive's copy no longer holds the delivered bytes
+    try:
+        result = defs.resolve_job_def(NATIONAL_JOB).execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+        assert not result.success
+        (check,) = [
+            c for c in result.get_asset_check_evaluations() if c.check_name == "ledger_reconciles"
+        ]
+        assert not check.passed
+        details = check.metadata["details"].value
+        assert f"{sample.name} (wave " in details and "bytes differ" in details
+    finally:
+        copy.write_bytes(saved)
