@@ -19,8 +19,8 @@ from assets.ingest.harmonize_wave import harmonize_wave
 from assets.ingest.ledger import (
     assemble_ledger,
     files_missing_from_ledger,
+    independent_counts,
     unattributable,
-    unbalanced_files,
 )
 from assets.ingest.raw_store import load_raw, store_raw
 from assets.ingest.unit_ingest import ingest_unit
@@ -114,6 +114,9 @@ def validated_responses(
                 f"{row.file_name} (wave {wave}, unit {unit_id}) rejected: "
                 f"{row.reason}: {row.detail}"
             )
+    notes = [f"{d.file_name}: {note}" for d, r in results for note in r.notes]
+    for note in notes:
+        context.log.warning(f"wave {wave}, unit {unit_id}: {note}")
     current = outcome.ledger[outcome.ledger["status"] == "accepted"]
     reasons = (
         outcome.quarantine["reason"].value_counts().to_dict() if len(outcome.quarantine) else {}
@@ -128,6 +131,7 @@ def validated_responses(
             "reasons": dg.MetadataValue.json({str(k): int(v) for k, v in reasons.items()}),
             "ledger": dg.MetadataValue.md(markdown_table(outcome.ledger.drop(columns=["detail"]))),
             "skip_logic_answers_reset": len(outcome.skip_log),
+            "extra_columns": "\n".join(notes) or "none",
         }
     )
 
@@ -228,12 +232,14 @@ def delivery_ledger(
 @dg.asset_check(
     asset=delivery_ledger,
     blocking=True,
-    description="Every landed file is in the ledger and every file's rows add up.",
+    description="Every landing entry is in the ledger; every file's rows add up and equal an "
+    "independent count of its archived copy, whose bytes still match its sha256.",
 )
 def ledger_reconciles(data: DataZonesResource) -> dg.AssetCheckResult:
     zones = data.zones()
     ledger = pd.read_parquet(zones.ledger)
-    gate = ledger_gate(unbalanced_files(ledger), files_missing_from_ledger(ledger, zones.landing))
+    counts = independent_counts(ledger, Archive(zones.archive), codebooks())
+    gate = ledger_gate(ledger, counts, files_missing_from_ledger(ledger, zones.landing))
     details = "\n".join(gate.details) or "none"
     return dg.AssetCheckResult(
         passed=gate.passed, metadata={"summary": gate.summary, "details": details}

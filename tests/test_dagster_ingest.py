@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -139,10 +140,18 @@ def test_late_correction_supersedes_and_keeps_the_old_file(pipeline, samples: Pa
 def test_same_name_with_new_content_supersedes(pipeline) -> None:
     zones, instance = pipeline
     path = zones.landing / "2023" / "kommune_1515.csv"
+    original_mtime = path.stat().st_mtime
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(lines[:-1]), encoding="utf-8")  # the vendor resends without one row
+    older = original_mtime - 7 * 24 * 3600  # … with an mtime older than the original's (cp -p)
+    os.utime(path, (older, older))
     materialize_all(zones, instance, log=lambda *_: None)
     ledger = pd.read_parquet(zones.ledger)
     herøy = ledger[ledger["file_name"] == "kommune_1515.csv"].set_index("status")
     assert set(herøy.index) == {"accepted", "superseded"}
     assert herøy.loc["accepted", "rows_in"] == herøy.loc["superseded", "rows_in"] - 1
+    assert herøy.loc["accepted", "received_at"] > herøy.loc["superseded", "received_at"]
+    frame = pd.read_parquet(zones.harmonized(2023))
+    assert set(frame.loc[frame["unit_id"] == "1515", "source_sha256"]) == {
+        herøy.loc["accepted", "sha256"]
+    }
