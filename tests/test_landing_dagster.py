@@ -14,13 +14,13 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from assets.defs import UNIT_PARTITIONS_NAME
 from assets.ingest import errors
 from assets.ingest.ledger import files_missing_from_ledger
 from assets.ingest.units import parse_file_name
 from assets.storage import DataZones
 from pipelines.definitions import defs
 from pipelines.jobs import NATIONAL_JOB
-from pipelines.partitions import UNIT_PARTITIONS_NAME
 from pipelines.runner import materialize_all
 from schemas.codebook import Codebook, codebooks
 
