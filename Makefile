@@ -36,6 +36,7 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/brukerstemme codebook check --landing tests/fixtures/samples/landing
 	$(BIN)/pytest
 
 ## Dagster UI and daemon (sensors, schedules) on http://127.0.0.1:3000

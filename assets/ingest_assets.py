@@ -19,8 +19,8 @@ from assets.ingest.harmonize_wave import harmonize_wave
 from assets.ingest.ledger import (
     assemble_ledger,
     files_missing_from_ledger,
+    independent_counts,
     unattributable,
-    unbalanced_files,
 )
 from assets.ingest.raw_store import load_raw, store_raw
 from assets.ingest.unit_ingest import ingest_unit
@@ -28,7 +28,8 @@ from assets.ingest.units import parse_file_name
 from assets.ingest.validate import rejected_unread, validate_table
 from assets.metadata import markdown_table
 from assets.publication_assets import gate_check_result
-from assets.storage import content_hash, read_parquets, write_parquet
+from assets.storage import DataZones, content_hash, read_parquets, write_parquet
+from quality.drift import answer_counts, drift_gate
 from quality.gates import harmonized_gate, ledger_gate, valid_units
 from schemas.codebook import codebook_for, codebooks
 
@@ -113,6 +114,9 @@ def validated_responses(
                 f"{row.file_name} (wave {wave}, unit {unit_id}) rejected: "
                 f"{row.reason}: {row.detail}"
             )
+    notes = [f"{d.file_name}: {note}" for d, r in results for note in r.notes]
+    for note in notes:
+        context.log.warning(f"wave {wave}, unit {unit_id}: {note}")
     current = outcome.ledger[outcome.ledger["status"] == "accepted"]
     reasons = (
         outcome.quarantine["reason"].value_counts().to_dict() if len(outcome.quarantine) else {}
@@ -127,8 +131,18 @@ def validated_responses(
             "reasons": dg.MetadataValue.json({str(k): int(v) for k, v in reasons.items()}),
             "ledger": dg.MetadataValue.md(markdown_table(outcome.ledger.drop(columns=["detail"]))),
             "skip_logic_answers_reset": len(outcome.skip_log),
+            "extra_columns": "\n".join(notes) or "none",
         }
     )
+
+
+def earlier_answer_counts(zones: DataZones, wave: int) -> dict[int, pd.DataFrame]:
+    """Answer counts of every earlier wave already harmonized (the drift gate's baseline)."""
+    return {
+        w: answer_counts(pd.read_parquet(zones.harmonized(w)))
+        for w in codebooks()
+        if w < wave and zones.harmonized(w).exists()
+    }
 
 
 @dg.asset(
@@ -145,10 +159,11 @@ def validated_responses(
     kinds={"python", "pandera", "great_expectations", "parquet"},
     automation_condition=rebuild_after_new_data,
     check_specs=[
-        dg.AssetCheckSpec("harmonized_expectations", asset="harmonized_responses", blocking=True)
+        dg.AssetCheckSpec("harmonized_expectations", asset="harmonized_responses", blocking=True),
+        dg.AssetCheckSpec("answer_drift", asset="harmonized_responses", blocking=True),
     ],
     description="One wave's harmonized responses: one schema for all waves, no free text. "
-    "Written only after the Pandera model and the GX suite pass.",
+    "Written only after the Pandera model, the GX suite and the answer-drift gate pass.",
 )
 def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResource):
     wave = int(context.partition_key)
@@ -158,11 +173,18 @@ def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResou
     docs = zones.warehouse / "quality" / "harmonized_expectations" / f"{wave}-{context.run_id}"
     gate = harmonized_gate(frame, valid_units({wave: codebook.code_list_year}), docs)
     yield gate_check_result(gate, "harmonized_responses")
-    if not gate.passed:
+    drift = drift_gate(
+        wave,
+        {wave: answer_counts(frame), **earlier_answer_counts(zones, wave)},
+        codebooks(),
+        zones.warehouse / "quality" / "answer_drift" / f"{wave}-{context.run_id}",
+    )
+    yield gate_check_result(drift, "harmonized_responses")
+    for failed in (g for g in (gate, drift) if not g.passed):
         raise dg.Failure(
-            description=f"wave {wave}: harmonized responses fail their expectations; "
+            description=f"wave {wave}: harmonized responses fail {failed.name}; "
             "the previous harmonized file stays",
-            metadata={"failures": "\n".join(gate.details[:20])},
+            metadata={"failures": "\n".join(failed.details[:20])},
         )
     path = write_parquet(frame, zones.harmonized(wave))
     by_unit = frame.groupby("unit_id", observed=True).size()
@@ -210,12 +232,14 @@ def delivery_ledger(
 @dg.asset_check(
     asset=delivery_ledger,
     blocking=True,
-    description="Every landed file is in the ledger and every file's rows add up.",
+    description="Every landing entry is in the ledger; every file's rows add up and equal an "
+    "independent count of its archived copy, whose bytes still match its sha256.",
 )
 def ledger_reconciles(data: DataZonesResource) -> dg.AssetCheckResult:
     zones = data.zones()
     ledger = pd.read_parquet(zones.ledger)
-    gate = ledger_gate(unbalanced_files(ledger), files_missing_from_ledger(ledger, zones.landing))
+    counts = independent_counts(ledger, Archive(zones.archive), codebooks())
+    gate = ledger_gate(ledger, counts, files_missing_from_ledger(ledger, zones.landing))
     details = "\n".join(gate.details) or "none"
     return dg.AssetCheckResult(
         passed=gate.passed, metadata={"summary": gate.summary, "details": details}

@@ -51,7 +51,12 @@ def indicator_cells(context: dg.AssetExecutionContext, data: DataZonesResource):
     units = valid_units_by_wave(harmonized)
     gates = [
         cells_gate(publication.cells, units, docs / "cells_expectations" / context.run_id),
-        totals_gate(publication.internal_cells, docs / "cell_totals" / context.run_id),
+        totals_gate(
+            publication.internal_cells,
+            harmonized,
+            pd.read_parquet(zones.ledger),
+            docs / "cell_totals" / context.run_id,
+        ),
         disclosure_gate(publication.cells, publication.units),
     ]
     for gate in gates:

@@ -4,6 +4,7 @@
 - run:      materialize everything for the deliveries in the data dir's landing/.
             The data dir is BRUKERSTEMME_DATA_DIR (default ./data); the respondent keys need
             the secret BRUKERSTEMME_PSEUDONYM_KEY.
+- codebook check: check a codebook (and delivered files) before any run; exit 1 on a problem.
 - demo:     generate the sample waves into the demo dir, then run on it. The demo dir is
             --data-dir, else BRUKERSTEMME_DEMO_DIR, else ./data (never BRUKERSTEMME_DATA_DIR);
             a dir that holds anything the demo did not write (no .brukerstemme-demo) is refused.
@@ -124,6 +125,17 @@ def build_parser() -> CommandLineParser:
         help=f"where the demo writes (default: ${DEMO_DIR_ENV}, else ./data); refused when it "
         f"holds anything the demo did not write (no {DEMO_MARKER} file)",
     )
+    codebook = commands.add_parser("codebook", help="check a wave's codebook before any run")
+    codebook_commands = codebook.add_subparsers(dest="codebook_command", required=True)
+    check = codebook_commands.add_parser(
+        "check",
+        help="check a codebook (default: every codebook on the path) and, with --landing, the "
+        "delivered files",
+    )
+    check.add_argument("codebook", nargs="?", type=Path, help="the codebook file (.yaml)")
+    check.add_argument(
+        "--landing", type=Path, help="the wave's delivered files (landing/ or landing/<wave>/)"
+    )
     return parser
 
 
@@ -211,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
         from generator.cli import main as generate_main
 
         return generate_main(argv[argv.index("generate") + 1 :])
+    if args.command == "codebook":
+        from quality.codebook_check import check_command
+
+        return check_command(args.codebook, args.landing)
     if args.command == "run":
         return run(DataZones.from_env(), changed_only=args.changed_only)
     return demo(args.scale, args.data_dir)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -28,6 +29,7 @@ from assets.ingest.deliveries import (
     landing_files,
     pending_deliveries,
 )
+from assets.ingest.row_count import RowCountError, count_data_rows
 from assets.ingest.unit_ingest import LEDGER_COLUMNS, ledger_row
 from assets.ingest.units import parse_file_name
 from assets.ingest.validate import rejected_unread
@@ -168,11 +170,16 @@ def _run_partitions(
 
 
 def crash_ledger(
-    recorded: pd.DataFrame, deliveries: list[Delivery], failure: FailedRun
+    recorded: pd.DataFrame,
+    deliveries: list[Delivery],
+    failure: FailedRun,
+    rows_of: Callable[[Delivery], int] = lambda _: 0,
 ) -> pd.DataFrame:
     """The unit's ledger part after a crashed run: what the last good run recorded stays (its
     validated rows are still the ones used), and each delivery it had not recorded gets a
-    `rejected` row with reason `run_failed` naming the run. Nothing of a raw file is quoted."""
+    `rejected` row with reason `run_failed` naming the run. Like any rejected file's, its data
+    rows (`rows_of`, counted in the archived file) are all quarantined, so the ledger balances
+    against the archive. Nothing of a raw file is quoted."""
     detail = (
         f"the {failure.job} run failed before this file was recorded "
         f"({failure.describe()}); no row of it is used; run again once the cause is fixed"
@@ -183,7 +190,9 @@ def crash_ledger(
         if delivery.sha256 in known or delivery.sha256 in seen:
             continue
         seen.add(delivery.sha256)
-        rows.append(ledger_row(delivery, rejected_unread(RUN_FAILED, detail), "rejected"))
+        row = ledger_row(delivery, rejected_unread(RUN_FAILED, detail), "rejected")
+        row["rows_in"] = row["rows_quarantined"] = rows_of(delivery)
+        rows.append(row)
     new = pd.DataFrame(rows, columns=LEDGER_COLUMNS)
     frames = [f for f in (recorded, new) if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else new
@@ -192,14 +201,23 @@ def crash_ledger(
 def record_crash(zones: DataZones, wave: int, unit_id: str, failure: FailedRun) -> int:
     """Write the crashed unit's ledger part (see crash_ledger); the number of rows added."""
     codebook = codebook_for(wave)
-    deliveries = list(Archive(zones.archive).versions(wave, unit_id))
+    archive = Archive(zones.archive)
+    deliveries = list(archive.versions(wave, unit_id))
     for path in landing_files(zones.landing, wave):
         parsed = parse_file_name(path.name, codebook)
         if parsed is not None and parsed.unit_id == unit_id:
-            deliveries.append(describe(path, wave, codebook))
+            # nothing lost: the bytes are archived even when the run crashed before doing so
+            deliveries.append(archive.store(path, describe(path, wave, codebook)))
+
+    def rows_of(delivery: Delivery) -> int:
+        try:
+            return count_data_rows(archive.path_of(delivery), codebook)
+        except (RowCountError, OSError):
+            return 0  # the ledger gate then names the file it cannot count
+
     part = zones.unit_part("ledger", wave, unit_id)
     recorded = pd.read_parquet(part) if part.exists() else pd.DataFrame(columns=LEDGER_COLUMNS)
-    ledger = crash_ledger(recorded, deliveries, failure)
+    ledger = crash_ledger(recorded, deliveries, failure, rows_of)
     write_parquet(ledger, part)
     return len(ledger) - len(recorded)
 

@@ -8,7 +8,8 @@ the overall success, one outcome per expectation, the GX JSON result and GX-rend
 Suites and where they run (the owner wires them as Dagster asset checks):
 - harmonized_responses: on harmonized responses; parameter valid_units {wave: [codes]}.
 - indicator_cells: on pub.cells (and pub.internal_cells); parameter valid_units.
-- cell_totals: on pub.internal_cells (view built by cell_totals()).
+- cell_totals: on pub.internal_cells beside the harmonized rows and the ledger's accepted rows
+  per wave (view built by cell_totals()).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 import yaml
+
+from schemas.questionnaire import missing_column, questionnaire
 
 SUITES_DIR = Path(__file__).with_name("gx_suites")
 
@@ -76,9 +79,21 @@ def load_suite(name: str) -> dict[str, Any]:
     raise FileNotFoundError(f"no GX suite {name!r} in {SUITES_DIR}")
 
 
+def questionnaire_columns(kind: str) -> list[str]:
+    """Columns generated from schemas/items.yaml: `degree_items` (the 1–5 value columns) or
+    `degree_missing` (their missing-kind columns), so a new item is covered by the gate."""
+    items = list(questionnaire().degree_items)
+    if kind == "degree_items":
+        return items
+    if kind == "degree_missing":
+        return [missing_column(i) for i in items]
+    raise ValueError(f"unknown generated column set {kind!r} (degree_items, degree_missing)")
+
+
 def expectation_configs(suite: Mapping[str, Any], table: str | None = None) -> list[dict[str, Any]]:
     """Expand `columns:` entries into one expectation config per column.
 
+    `columns: {from_questionnaire: degree_items}` expands to the questionnaire's items.
     An entry with `only_for: [names]` is kept only when `table` is one of them.
     """
     out = []
@@ -87,7 +102,10 @@ def expectation_configs(suite: Mapping[str, Any], table: str | None = None) -> l
             continue
         kwargs = dict(entry.get("kwargs") or {})
         meta = {"notes": entry["notes"]} if entry.get("notes") else {}
-        for column in entry.get("columns") or [None]:
+        columns = entry.get("columns") or [None]
+        if isinstance(columns, Mapping):
+            columns = questionnaire_columns(str(columns["from_questionnaire"]))
+        for column in columns:
             kw = dict(kwargs, column=column) if column is not None else dict(kwargs)
             out.append({"type": entry["type"], "kwargs": kw, "meta": meta})
     return out
@@ -197,27 +215,44 @@ def validate_cells(
     return run_suite("indicator_cells", _with_wave_unit(cells, True), params, table)
 
 
-def cell_totals(internal_cells: pd.DataFrame) -> pd.DataFrame:
-    """Per wave, indicator and measure: national figures and the sums over all units."""
+def cell_totals(
+    internal_cells: pd.DataFrame,
+    harmonized_rows: Mapping[int, int],
+    ledger_accepted_rows: Mapping[int, int],
+) -> pd.DataFrame:
+    """Per wave, indicator and measure: the national n_respondents beside two independent
+    counts of the wave's respondents: the harmonized table's rows and the rows_accepted of the
+    current deliveries in the ledger. A wave without national cells has 0 national respondents.
+    """
     c = internal_cells
-    key = ["wave", "indicator_id", "measure"]
-    nat = c[c["unit_type"] == "national"].set_index(key)
-    units = (
-        c[c["is_unit"].astype(bool)].groupby(key)[["n_respondents", "n_valid", "n_positive"]].sum()
+    nat = c.loc[c["unit_type"] == "national", ["wave", "indicator_id", "measure", "n_respondents"]]
+    nat = nat.assign(wave=nat["wave"].astype(int))
+    waves = sorted(
+        {*map(int, nat["wave"]), *map(int, harmonized_rows), *map(int, ledger_accepted_rows)}
     )
-    out = pd.DataFrame(
+    counts = pd.DataFrame(
         {
-            "national_respondents": nat["n_respondents"],
-            "units_respondents": units["n_respondents"],
-            "national_valid": nat["n_valid"],
-            "units_valid": units["n_valid"],
-            "national_positive": nat["n_positive"],
-            "units_positive": units["n_positive"],
+            "wave": waves,
+            "harmonized_rows": [harmonized_rows.get(w, 0) for w in waves],
+            "ledger_accepted_rows": [ledger_accepted_rows.get(w, 0) for w in waves],
         }
     )
-    return out.astype("float64").reset_index()
+    out = counts.merge(nat, on="wave", how="left").rename(
+        columns={"n_respondents": "national_respondents"}
+    )
+    out["national_respondents"] = out["national_respondents"].astype("float64").fillna(0.0)
+    columns = ["national_respondents", "harmonized_rows", "ledger_accepted_rows"]
+    return out.astype({c: "float64" for c in columns})[
+        ["wave", "indicator_id", "measure", *columns]
+    ]
 
 
-def validate_cell_totals(internal_cells: pd.DataFrame) -> SuiteResult:
-    """Unit respondents (and valid answers, positives) sum to the national figures."""
-    return run_suite("cell_totals", cell_totals(internal_cells))
+def validate_cell_totals(
+    internal_cells: pd.DataFrame,
+    harmonized_rows: Mapping[int, int],
+    ledger_accepted_rows: Mapping[int, int],
+) -> SuiteResult:
+    """National respondents equal the harmonized rows and the ledger's accepted rows per wave."""
+    return run_suite(
+        "cell_totals", cell_totals(internal_cells, harmonized_rows, ledger_accepted_rows)
+    )

@@ -30,3 +30,20 @@ def require_fixture(path: Path) -> Path:
 @pytest.fixture(scope="session")
 def samples() -> Path:
     return require_fixture(SAMPLES)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Print the count of tests run and fail the session on any skip: a test whose needs are
+    missing must fail, so a skip means something was not tested."""
+    stats = terminalreporter.stats
+    passed, failed = len(stats.get("passed", [])), len(stats.get("failed", []))
+    skipped = stats.get("skipped", [])
+    terminalreporter.write_line(f"tests run: {passed + failed}, skipped: {len(skipped)}")
+    if skipped:
+        terminalreporter.write_line("FAILED: skipped tests are not allowed (see tests/conftest.py)")
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and reporter.stats.get("skipped") and exitstatus == 0:
+        session.exitstatus = 1

@@ -70,7 +70,9 @@ def test_a_crashed_unit_is_recorded_and_the_others_go_on(
     crashed = ledger.loc[f"kommune_{CRASHING}.csv"]
     assert (crashed["status"], crashed["reason"]) == ("rejected", RUN_FAILED)
     assert crashed["sha256"] == truth.loc[f"kommune_{CRASHING}.csv", "sha256"]
-    assert crashed["rows_in"] == crashed["rows_accepted"] == 0
+    rows = int(truth.loc[f"kommune_{CRASHING}.csv", "n_rows_in_file"])
+    assert crashed["rows_accepted"] == 0  # a rejected file: every row quarantined
+    assert crashed["rows_in"] == crashed["rows_quarantined"] == rows
     for name, row in truth.drop(f"kommune_{CRASHING}.csv").iterrows():  # the others went on
         assert ledger.loc[name, "status"] == row["expected_file_status"], name
         assert ledger.loc[name, "rows_accepted"] == int(row["expected_rows_accepted"]), name

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fixtures_published import Published, build_published, pct
+from playwright import sync_api
 
 from assets.consumers.dashboard import build_dashboard
 
@@ -28,13 +29,17 @@ ARGS = [
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 pytestmark = pytest.mark.browser
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian chromium is missing at /usr/bin/chromium (apt-get install -y chromium); "
-        "browser tests never download a browser",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def chromium_present() -> None:
+    """A missing browser fails these tests (never a skip): .ci/run installs Debian chromium."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            "Debian chromium is missing at /usr/bin/chromium (apt-get install -y chromium); "
+            "browser tests never download a browser",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="module")

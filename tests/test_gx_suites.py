@@ -98,11 +98,12 @@ def test_cell_suite_fails_on_inconsistent_cells(pub, valid_units) -> None:
     assert _failed(result, "expect_column_values_to_be_in_set", column="_wave_unit")
 
 
-def test_totals_suite_reconciles_units_with_national(pub) -> None:
-    assert validate_cell_totals(pub.internal_cells).success
-    bad = pub.internal_cells.copy()
-    row = bad.index[bad["is_unit"]][0]
-    bad.loc[row, "n_respondents"] += 1
-    result = validate_cell_totals(bad)
+def test_totals_suite_reconciles_national_with_independent_counts(harmonized, pub) -> None:
+    rows = {int(w): int(n) for w, n in harmonized.groupby("wave").size().items()}
+    assert validate_cell_totals(pub.internal_cells, rows, rows).success
+    wave = min(rows)
+    short = {**rows, wave: rows[wave] - 1}  # one accepted row missing from the ledger
+    result = validate_cell_totals(pub.internal_cells, rows, short)
     assert not result.success
-    assert _failed(result, "expect_column_pair_values_to_be_equal", column_A="national_respondents")
+    assert _failed(result, "expect_column_pair_values_to_be_equal", column_B="ledger_accepted_rows")
+    assert not _failed(result, "expect_column_pair_values_to_be_equal", column_B="harmonized_rows")

@@ -25,6 +25,7 @@ from assets.consumers.labels import (
     fmt_change,
     fmt_ci,
     fmt_int,
+    fmt_pct_number,
     indicator,
 )
 from assets.consumers.published_index import Key, PublishedIndex, Row
@@ -187,6 +188,23 @@ def _trend(index: PublishedIndex, key: Key, comps: list[Key]) -> tuple[dict, lis
     return {"waves": [str(w) for w in waves], "rows": rows}, chart
 
 
+def trend_alt_text(points: list[dict[str, Any]]) -> str:
+    """The trend figure in words (its alternative text): every series' share with its interval
+    per wave, as the chart draws them."""
+    if not points:
+        return ""
+    by_series: dict[str, list[str]] = {}
+    for p in points:
+        by_series.setdefault(str(p["series"]), []).append(
+            f"{p['wave']}: {fmt_pct_number(p['share'])} % (KI {fmt_ci(p['lo'], p['hi'])})"
+        )
+    parts = [f"{name}: " + ", ".join(values) for name, values in by_series.items()]
+    return (
+        "Figur: andelen som alt i alt er fornøyd med tjenestene, per måling, med 95 % "
+        "konfidensintervall. " + "; ".join(parts) + "."
+    )
+
+
 def build_report_model(
     index: PublishedIndex,
     target: ReportTarget,
@@ -226,7 +244,7 @@ def build_report_model(
         "series": [_series_label(index, k) for k in [key, *comps]],
         "topics": topics,
         "trend": trend,
-        "charts": {"trend": trend_chart},
+        "charts": {"trend": trend_chart, "trend_alt": trend_alt_text(trend_chart)},
     }
 
 

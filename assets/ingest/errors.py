@@ -11,6 +11,17 @@ UNKNOWN_WAVE = "unknown_wave"
 UNRECOGNIZED_FILE_NAME = "unrecognized_file_name"
 MISSING_COLUMN = "missing_column"
 SCHEMA_ERROR = "schema_error"
+NOT_TEXT = "not_text"  # a .csv that is binary, a ZIP archive or UTF-16/32 text
+
+# Landing entries that are no delivery (ledger rows, nothing read or archived).
+SYMLINK = "symlink"  # a symbolic link: never followed, its target never read
+HIDDEN_FILE = "hidden_file"  # a dot-prefixed entry (partial upload, OS metadata)
+NOT_A_REGULAR_FILE = "not_a_regular_file"  # a folder inside a wave folder, a FIFO, a device
+
+# Whole-file reasons whose file held no table to count (rows_in is 0).
+NO_TABLE = frozenset({UNREADABLE_FILE, NOT_TEXT})
+# Landing entries that were never opened (no sha256).
+NOT_OPENED = frozenset({SYMLINK, HIDDEN_FILE, NOT_A_REGULAR_FILE})
 
 # Row reasons (the quarantine's `reason`).
 OUT_OF_RANGE = "out_of_range"

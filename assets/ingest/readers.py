@@ -19,11 +19,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from assets.ingest.errors import EMPTY_FILE, UNREADABLE_FILE, FileRejected
+from assets.ingest.errors import EMPTY_FILE, NOT_TEXT, UNREADABLE_FILE, FileRejected
 from schemas.codebook import Codebook, normalize_code
 
 SOURCE_ROW = "source_row"
 UTF8_BOM = b"\xef\xbb\xbf"
+SNIFF = 1 << 16
+# Leading bytes of formats that are sometimes delivered under a .csv name (checked in order).
+MAGIC = [
+    ((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"), "ZIP-arkiv (for eksempel en Excel-fil)"),
+    ((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"), "UTF-32-tekst"),
+    ((b"\xff\xfe", b"\xfe\xff"), "UTF-16-tekst"),
+    ((b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",), "eldre Office-fil (OLE2, for eksempel .xls)"),
+    ((b"%PDF",), "PDF-dokument"),
+    ((b"\x1f\x8b",), "gzip-arkiv"),
+    ((b"$FL2", b"$FL3"), "SPSS-datafil"),
+]
+# Library errors whose messages are fixed texts of the library, never the file's content.
+CONSTANT_MESSAGES = ("ReadstatError", "PyreadstatError", "BadZipFile", "InvalidFileException")
 
 
 @dataclass
@@ -49,10 +62,42 @@ def read_delivery(path: Path, codebook: Codebook, name: str | None = None) -> Ra
     except FileRejected as exc:
         raise FileRejected(exc.reason, f"{name}: {exc.detail}") from exc
     except Exception as exc:  # any parser failure means the file as a whole is unusable
-        raise FileRejected(UNREADABLE_FILE, f"{name} cannot be read: {exc}") from exc
+        raise FileRejected(UNREADABLE_FILE, f"{name}: cannot be read: {safe_error(exc)}") from exc
     if table.n_rows == 0:
         raise FileRejected(EMPTY_FILE, f"{name} has no data rows")
     return table
+
+
+def safe_error(exc: BaseException) -> str:
+    """What went wrong, without the exception's message where it may quote the file's content.
+
+    Parser messages often carry a piece of the offending line (pyarrow's CSV errors do);
+    free text holds names and phone numbers, so only messages known to be constant are kept.
+    """
+    kind = type(exc).__name__
+    if isinstance(exc, UnicodeDecodeError):
+        return f"byte {exc.start} is not valid {exc.encoding}"
+    if kind in CONSTANT_MESSAGES:
+        return f"{kind}: {str(exc).splitlines()[0][:120]}" if str(exc) else kind
+    return f"{kind} (message not shown: it may quote the file's content)"
+
+
+def sniff_not_text(head: bytes) -> str | None:
+    """What a file that should be text is instead (ZIP, UTF-16, binary…); None for plain text."""
+    for magics, what in MAGIC:
+        if head.startswith(magics):
+            return what
+    nul = head.count(b"\x00")
+    if not nul:
+        return None
+    even, odd = head[0::2].count(b"\x00"), head[1::2].count(b"\x00")
+    if nul * 4 >= len(head) and min(even, odd) * 10 <= max(even, odd):
+        return "UTF-16-tekst uten byte-rekkefølgemerke"
+    return "binærfil (inneholder NUL-byte)"
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
 
 
 def _cell_text(value: object) -> str | None:
@@ -109,12 +154,39 @@ def _utf8(data: bytes, codebook: Codebook) -> tuple[bytes, str]:
     transcoding, so large modern deliveries are parsed straight from disk bytes.
     """
     declared = str(codebook.reader.get("encoding", "utf-8"))
-    if data.startswith(UTF8_BOM):
-        return data[len(UTF8_BOM) :], str(codebook.reader.get("bom_encoding", "utf-8-sig"))
-    if declared.replace("-", "").lower() == "utf8":
-        data.decode("utf-8")  # raises on bytes that are not UTF-8: the file is unreadable
-        return data, declared
-    return data.decode(declared).encode("utf-8"), declared
+    what = sniff_not_text(data[:SNIFF])
+    if what:
+        raise FileRejected(NOT_TEXT, f"{what}, ikke en CSV-tekstfil")
+    try:
+        if data.startswith(UTF8_BOM):
+            data[len(UTF8_BOM) :].decode("utf-8")
+            return data[len(UTF8_BOM) :], str(codebook.reader.get("bom_encoding", "utf-8-sig"))
+        if declared.replace("-", "").lower() == "utf8":
+            data.decode("utf-8")  # raises on bytes that are not UTF-8: the file is unreadable
+            return data, declared
+        return data.decode(declared).encode("utf-8"), declared
+    except UnicodeDecodeError as exc:
+        line = _line_of(data, exc.start)
+        raise FileRejected(
+            UNREADABLE_FILE,
+            f"cannot be read: line {line}, byte {exc.start} is not valid {exc.encoding} text",
+        ) from exc
+
+
+def _csv_problem(data: bytes, separator: str, width: int) -> str:
+    """Where a CSV file stops being a table: the first record with the wrong number of fields."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")), delimiter=separator)
+    try:
+        next(reader, None)
+        for number, record in enumerate(reader, start=1):
+            if record and len(record) != width:
+                return (
+                    f"data row {number} (line {reader.line_num}) has {len(record)} fields, "
+                    f"the header {width}"
+                )
+    except csv.Error as exc:
+        return f"line {reader.line_num}: {type(exc).__name__}"
+    return "the CSV parser failed (message not shown: it may quote the file's content)"
 
 
 def _read_csv(path: Path, codebook: Codebook) -> RawTable:
@@ -124,18 +196,22 @@ def _read_csv(path: Path, codebook: Codebook) -> RawTable:
     separator = str(codebook.reader.get("separator", ","))
     first_line = data[: data.find(b"\n") if b"\n" in data[:65536] else 65536].decode("utf-8")
     header = next(csv.reader(io.StringIO(first_line.rstrip("\r")), delimiter=separator))
-    table = pacsv.read_csv(
-        io.BytesIO(data),
-        read_options=pacsv.ReadOptions(block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(delimiter=separator, newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in header},
-            strings_can_be_null=True,
-            null_values=[""],
-            auto_dict_encode=False,
-            check_utf8=True,
-        ),
-    )
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=separator, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=True,
+                null_values=[""],
+                auto_dict_encode=False,
+                check_utf8=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        problem = _csv_problem(data, separator, len(header))
+        raise FileRejected(UNREADABLE_FILE, f"cannot be read: {problem}") from exc
     columns = []
     for column in table.columns:
         text = column.cast(pa.string())
@@ -151,9 +227,9 @@ def _read_xlsx(path: Path, codebook: Codebook) -> RawTable:
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     sheet_name = str(codebook.reader.get("sheet", "Data"))
     if sheet_name not in workbook.sheetnames:
-        raise FileRejected(
-            UNREADABLE_FILE, f"no sheet {sheet_name!r} (sheets: {workbook.sheetnames})"
-        )
+        found = len(workbook.sheetnames)  # sheet names are the vendor's text: not quoted
+        workbook.close()
+        raise FileRejected(UNREADABLE_FILE, f"no sheet {sheet_name!r} ({found} other sheets)")
     header_row = int(codebook.reader.get("header_row", 1))
     first_data_row = int(codebook.reader.get("first_data_row", header_row + 1))
     rows = list(workbook[sheet_name].iter_rows(min_row=header_row, values_only=True))

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from schemas.codebook import Codebook
 
-DIGITS = re.compile(r"^\d{1,6}$")
+# ASCII digits only: str.isdigit and \d also accept full-width and other Unicode digits.
+DIGITS = re.compile(r"[0-9]{1,6}")
+WAVE = re.compile(r"[0-9]+")
 
 
 def normalize_unit_code(value: str) -> str | None:
@@ -15,7 +17,7 @@ def normalize_unit_code(value: str) -> str | None:
     text = str(value).strip()
     if text.endswith(".0"):
         text = text[:-2]
-    if not DIGITS.match(text):
+    if not DIGITS.fullmatch(text):
         return None
     return text.zfill(4) if len(text) <= 4 else text.zfill(6)
 
@@ -34,4 +36,11 @@ def parse_file_name(name: str, codebook: Codebook) -> FileName | None:
     if unit is None:
         return None
     correction = match.groupdict().get("correction")
+    if correction and not DIGITS.fullmatch(correction):
+        return None
     return FileName(unit, int(correction) if correction else 0)
+
+
+def wave_of(folder_name: str) -> int | None:
+    """The wave a landing folder is for; None for a folder that is not a (ASCII) wave number."""
+    return int(folder_name) if WAVE.fullmatch(folder_name) else None

@@ -7,6 +7,7 @@ logged as an exact duplicate. A whole-file failure quarantines all its rows as
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,21 +83,39 @@ def _rejected(reason: str, detail: str, table: RawTable | None) -> FileValidatio
     return FileValidation("rejected", reason, detail, len(rows), empty, findings, raw)
 
 
+def _shown_code(delivered: str, code: str | None) -> str:
+    """A delivered unit value for a message: numbers as written, anything else not quoted."""
+    if code is None:
+        return "a value that is not a unit number"
+    return f"{delivered} ({code})" if delivered != code else delivered
+
+
+def _shown_name(delivered: str, year: int) -> str:
+    """A delivered unit name for a message: quoted only when it is a name in the code list."""
+    codes = geography.code_list(year)["code"].tolist() + geography.bydeler()["code"].tolist()
+    if any(geography.names_match(delivered, c, year) for c in codes):
+        return repr(delivered)
+    return "a name not in the code list"
+
+
 def check_unit(
     tokens: pd.DataFrame, unit_id: str, codebook: Codebook
 ) -> tuple[str | None, str | None]:
-    """(unit found in content, mismatch sentence or None)."""
+    """(unit found in content, mismatch sentence or None).
+
+    The sentence names both units but never quotes a delivered value that is not a unit number
+    or a code-list name (the column may hold anything).
+    """
     year = codebook.code_list_year
     if codebook.unit_column:
-        delivered = sorted(set(tokens[codebook.unit_column].dropna()))
-        codes = sorted({normalize_unit_code(v) or v for v in delivered})
+        delivered = sorted(set(tokens[codebook.unit_column].dropna().map(str)))
+        normalized = [normalize_unit_code(v) for v in delivered]
+        codes = sorted({c or v for v, c in zip(delivered, normalized, strict=True)})
         if codes != [unit_id]:
-            shown = ", ".join(
-                f"{d} ({c})" if d != c else d for d, c in zip(delivered, codes, strict=False)
-            )
+            shown = ", ".join(_shown_code(d, c) for d, c in zip(delivered, normalized, strict=True))
             return ",".join(
-                codes
-            ), f"file name says unit {unit_id}, content says {shown or 'nothing'}"
+                c for c in normalized if c
+            ) or None, f"file name says unit {unit_id}, content says {shown or 'nothing'}"
         return unit_id, None
     names = sorted(set(tokens[codebook.unit_name_column].dropna().map(str)))
     bad = [n for n in names if not geography.names_match(n, unit_id, year)]
@@ -106,7 +125,7 @@ def check_unit(
         )
         return None, (
             f"file name says unit {unit_id} ({expected}), content names "
-            f"{', '.join(repr(b) for b in bad) or 'no unit'}"
+            f"{', '.join(_shown_name(b, year) for b in bad) or 'no unit'}"
         )
     return unit_id, None
 
@@ -127,9 +146,9 @@ def _pandera_findings(
         if len(missing):
             cols = ", ".join(sorted(map(str, missing["failure_case"])))
             return _empty_findings(), f"{errors.MISSING_COLUMN}|columns missing: {cols}"
-        return (
+        return (  # the failure case is a value from the file: not quoted
             _empty_findings(),
-            f"{errors.SCHEMA_ERROR}|{first['check']} on {first['column']}: {first['failure_case']}",
+            f"{errors.SCHEMA_ERROR}|{first['check']} fails on column {first['column']}",
         )
     cases = _cell_cases(cases, tokens, codebook)
     parts = []
@@ -138,7 +157,7 @@ def _pandera_findings(
         reason = PANDERA_REASONS.get(str(check), str(check))
         target = codebook.variables[column].to if column in codebook.variables else column
         values = raw.loc[index, column].to_numpy()
-        details = [_detail(reason, target, column, v) for v in values]
+        details = [_detail(reason, target, column)] * len(values)
         parts.append(
             _findings(raw.loc[index, SOURCE_ROW], "quarantined", reason, column, values, details)
         )
@@ -155,14 +174,16 @@ def _cell_cases(cases: pd.DataFrame, tokens: pd.DataFrame, codebook: Codebook) -
     return pd.concat(parts, ignore_index=True)
 
 
-def _detail(reason: str, target: str, column: str, value: object) -> str:
+def _detail(reason: str, target: str, column: str) -> str:
+    """A finding in words: column and reason, never the value (it is in the `value` column of
+    the restricted quarantine, where the data engineer can look it up by row)."""
     if reason == errors.OUT_OF_RANGE:
-        return f"{target}: raw value {value} in column {column} is not a code of the scale"
+        return f"{target}: the value in column {column} is not a code of the scale"
     if reason == errors.AGE_OUT_OF_RANGE:
-        return f"{target}: {column} {value} gives an age outside the valid range"
+        return f"{target}: column {column} gives an age outside the valid range"
     if reason == errors.MISSING_RESPONDENT_ID:
         return f"no respondent id in column {column}"
-    return f"{target}: {reason} for value {value!r} in column {column}"
+    return f"{target}: {reason} in column {column}"
 
 
 def _duplicates_and_conflicts(
@@ -189,8 +210,8 @@ def _duplicates_and_conflicts(
         conflicting = ids[conflict_index].astype(object)
         counts = conflicting.map(conflicting.value_counts())
         details = [
-            f"{idcol} {i} occurs {n} times in the file with different answers"
-            for i, n in zip(conflicting, counts, strict=True)
+            f"the id in column {idcol} occurs {n} times in the file with different answers"
+            for n in counts
         ]
         found.append(
             _findings(
@@ -256,11 +277,41 @@ def validate_table(
     duplicates = set(row_log.loc[row_log["status"] == "duplicate", "source_row"])
     row_findings = row_findings[~row_findings["source_row"].isin(duplicates)]
     findings = pd.concat([row_log, row_findings], ignore_index=True)
-    unknown = sorted(set(raw.columns) - codebook.known_columns() - {SOURCE_ROW})
-    notes = [f"columns not in the codebook, not used: {', '.join(unknown)}"] if unknown else []
+    notes = extra_columns(raw, codebook)
     excluded = set(findings["source_row"])
     accepted = tokens[~tokens[SOURCE_ROW].isin(excluded)].reset_index(drop=True)
     findings = findings.sort_values(["source_row", "status", "reason"], kind="stable").reset_index(
         drop=True
     )
-    return FileValidation("accepted", None, None, len(raw), accepted, findings, raw, unit_id, notes)
+    detail = "; ".join(notes) or None  # accepted, with something the ledger must still say
+    return FileValidation(
+        "accepted", None, detail, len(raw), accepted, findings, raw, unit_id, notes
+    )
+
+
+VARIABLE_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+
+def extra_columns(raw: pd.DataFrame, codebook: Codebook) -> list[str]:
+    """Columns of the file the codebook does not know, as a note for the ledger and metadata.
+
+    A header that does not look like a variable name (a data row read as header, free text) is
+    named by its position only.
+    """
+    known = codebook.known_columns() | {SOURCE_ROW}
+    shown = []
+    for position, column in enumerate(raw.columns, start=1):
+        if column in known:
+            continue
+        name = str(column)
+        shown.append(
+            f"{name} (column {position})"
+            if VARIABLE_NAME.fullmatch(name)
+            else f"column {position} (header not shown: not a variable name)"
+        )
+    if not shown:
+        return []
+    return [f"{EXTRA_COLUMNS_NOTE}: {', '.join(shown)}"]
+
+
+EXTRA_COLUMNS_NOTE = "extra columns not in the codebook, not used"
