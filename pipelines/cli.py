@@ -1,8 +1,10 @@
-"""Command line: `brukerstemme generate | run | demo`.
+"""Command line: `brukerstemme generate | run | demo | publish | status`.
 
 - generate: write synthetic deliveries in the vendors' formats (see generator/).
 - run:      materialize everything for the deliveries in the data dir's landing/.
 - demo:     generate the default sample waves into the data dir, then run.
+- publish:  `publish --wave W --final` declares a wave's edition final.
+- status:   units, held deliveries and editions per wave (`--wave W` for one).
 The data dir is BRUKERSTEMME_DATA_DIR (default ./data); the Dagster instance is DAGSTER_HOME.
 """
 
@@ -53,8 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     demo = sub.add_parser("demo", help="generate sample waves into the data dir, then run")
     demo.add_argument("--scale", type=float, default=1.0)
+    from pipelines import editions_cli
+
+    editions_cli.add_commands(sub)
     args, rest = parser.parse_known_args(argv)
     zones = DataZones.from_env()
+    if args.command in ("publish", "status"):
+        return editions_cli.run_command(args, zones)
     if args.command == "generate":
         from generator.cli import main as generate_main
 

@@ -2,12 +2,13 @@
 
 The pipeline runs once on the sample deliveries; each test then breaks one thing, reruns the
 job that the gate guards, and checks that the gate failed, the run failed and the published
-files are byte-for-byte what they were.
+files (every edition, the current generation and its pointer) are byte-for-byte what they were.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from assets.storage import DataZones
 from pipelines.definitions import defs
 from pipelines.jobs import NATIONAL_JOB, WAVE_JOB
 
+WAVE = "2023"
+
 
 @pytest.fixture(scope="module")
 def published(samples: Path, tmp_path_factory: pytest.TempPathFactory):
@@ -33,11 +36,14 @@ def published(samples: Path, tmp_path_factory: pytest.TempPathFactory):
 
 def _fingerprint(zones: DataZones) -> dict[str, str]:
     files = [*zones.published.rglob("*"), *zones.warehouse.glob("harmonized/**/*.parquet")]
-    return {
+    files += [*zones.warehouse.glob("editions/*/*/*.parquet")]
+    out = {
         str(p.relative_to(zones.root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(files)
-        if p.is_file()
+        if p.is_file() and not p.is_symlink()
     }
+    out["current ->"] = os.readlink(zones.published / "current")
+    return out
 
 
 def _check_status(instance: dg.DagsterInstance, asset: str, check: str) -> str:
@@ -64,7 +70,8 @@ def test_the_pipeline_published_something(published) -> None:
     zones, _ = published
     assert (zones.published / "indicators.parquet").exists()
     assert (zones.published / "mart.duckdb").exists()
-    assert list((zones.published / "reports").rglob("*.pdf"))
+    assert list((zones.published / "reports").glob("*/*.pdf"))
+    assert list((zones.published / "editions").glob("*/preliminary/manifest.json"))
 
 
 def test_disclosure_gate_blocks_a_leak(published, monkeypatch) -> None:
@@ -79,7 +86,7 @@ def test_disclosure_gate_blocks_a_leak(published, monkeypatch) -> None:
         return replace(publication, cells=cells)
 
     monkeypatch.setattr(publication_assets, "build_publication", _tampered_publication(leak))
-    result = _rerun(NATIONAL_JOB, instance)
+    result = _rerun(WAVE_JOB, instance, WAVE)
     assert not result.success
     assert _check_status(instance, "indicator_cells", "disclosure_attack") == "FAILED"
     assert _fingerprint(zones) == before
@@ -96,7 +103,7 @@ def test_cells_expectations_gate_blocks_impossible_intervals(published, monkeypa
         return replace(publication, cells=cells)
 
     monkeypatch.setattr(publication_assets, "build_publication", _tampered_publication(impossible))
-    result = _rerun(NATIONAL_JOB, instance)
+    result = _rerun(WAVE_JOB, instance, WAVE)
     assert not result.success
     assert _check_status(instance, "indicator_cells", "cells_expectations") == "FAILED"
     assert _fingerprint(zones) == before
@@ -113,7 +120,7 @@ def test_totals_gate_blocks_units_that_do_not_add_up(published, monkeypatch) -> 
         return replace(publication, internal_cells=internal)
 
     monkeypatch.setattr(publication_assets, "build_publication", _tampered_publication(inflate))
-    result = _rerun(NATIONAL_JOB, instance)
+    result = _rerun(WAVE_JOB, instance, WAVE)
     assert not result.success
     assert _check_status(instance, "indicator_cells", "cell_totals") == "FAILED"
     assert _fingerprint(zones) == before
