@@ -4,9 +4,7 @@ byte-identical; reports whose content did not change are the same files."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -23,6 +21,7 @@ from samples_pipeline import pipeline_on_samples
 from assets.editions import flow, store
 from assets.editions.status import wave_status
 from assets.storage import DataZones
+from bench.late import add_records
 from pipelines.definitions import defs
 from pipelines.editions_cli import publish_final
 from pipelines.jobs import NATIONAL_JOB
@@ -49,20 +48,6 @@ def _files(folder: Path) -> dict[str, tuple[str, int, int]]:
     }
 
 
-def _correction_with_new_records(source: Path, target: Path, extra: int) -> None:
-    """Bergen's korr1 plus `extra` new respondents (copies of existing answers, new ids)."""
-    rows = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8"), newline="")))
-    header, body = rows[0], rows[1:]
-    rid = header.index("response_id")
-    for i in range(extra):
-        row = list(body[i])
-        row[rid] = f"9{i:05d}"
-        body.append(row)
-    out = io.StringIO(newline="")
-    csv.writer(out, lineterminator="\n").writerows([header, *body])
-    target.write_text(out.getvalue(), encoding="utf-8")
-
-
 def _rerun_changed(zones: DataZones, instance: dg.DagsterInstance) -> None:
     materialize_all(zones, instance, log=lambda *_: None, workers=1, changed_only=True)
 
@@ -80,7 +65,7 @@ def history(samples: Path, tmp_path_factory: pytest.TempPathFactory):
         seen["held_current"] = store.read_current(zones)
         seen["final_edition"] = publish_final(zones, WAVE, instance)
         seen["final"] = _files(zones.published / "editions")
-        _correction_with_new_records(
+        add_records(
             samples / "late" / str(WAVE) / KORR1, zones.landing / str(WAVE) / KORR2, extra=10
         )
         _rerun_changed(zones, instance)
@@ -189,6 +174,16 @@ def test_the_attacker_finds_nothing_across_the_editions(history) -> None:
         previous_units=pd.concat([e.units for e in old]),
     )
     assert leaks == []
+
+
+def test_status_command_shows_the_current_edition(history, capsys) -> None:
+    from pipelines.cli import main
+
+    assert main(["status", "--wave", str(WAVE)]) == 0
+    out = capsys.readouterr().out
+    assert "gjeldende utgave        rev1" in out
+    assert "alle utgaver            preliminary, final, rev1" in out
+    assert "holdt tilbake           ingen" in out
 
 
 KILL_DURING_REPORTS = """

@@ -128,6 +128,9 @@ def test_interrupted_runs_leave_nothing_half_written(tmp_path) -> None:
     orphan.mkdir(parents=True)
     mine = zones.published / "editions" / "2023" / f".tmp-rev2-{os.getpid()}"  # still running
     mine.mkdir()
+    in_progress = store.internal_dir(zones, 2023, "rev2")  # written inside a live run
+    in_progress.mkdir(parents=True)
     removed = store.remove_leftovers(zones)
     assert set(removed) == {half, orphan}
-    assert mine.exists() and not half.exists() and not orphan.exists()
+    assert mine.exists() and in_progress.exists()
+    assert not half.exists() and not orphan.exists()

@@ -365,12 +365,12 @@ def write_edition(
     released = {d["unit_id"]: _change_from(d) for d in decision["released"]}
     held = {d["unit_id"]: _change_from(d) for d in decision["held"]}
     cells, units, dist = tables["cells"], tables["units"], tables["distribution"]
-    with store.write_once(store.internal_dir(zones, wave, edition)) as folder:
-        write_parquet(tables["input"], folder / "input.parquet")
-        write_parquet(tables["internal_cells"], folder / "internal.parquet")
-        write_parquet(tables["suppression_log"], folder / "suppression_log.parquet")
     target = store.published_dir(zones, wave, edition)
-    with store.write_once(target) as folder:
+    with store.write_once(target) as folder:  # its live .tmp folder marks the edition in progress
+        with store.write_once(store.internal_dir(zones, wave, edition)) as internal:
+            write_parquet(tables["input"], internal / "input.parquet")
+            write_parquet(tables["internal_cells"], internal / "internal.parquet")
+            write_parquet(tables["suppression_log"], internal / "suppression_log.parquet")
         for name, frame in (
             ("indicator_cells", cells),
             ("units", units),

@@ -116,10 +116,13 @@ def remove_leftovers(zones: DataZones) -> list[Path]:
                     removed.append(p)
     for wave_dir in sorted((zones.warehouse / "editions").glob("*")):
         for p in wave_dir.iterdir() if wave_dir.is_dir() else []:
-            if (
-                is_edition_name(p.name)
-                and not (published_dir(zones, int(wave_dir.name), p.name) / MANIFEST).is_file()
-            ):
+            public = published_dir(zones, int(wave_dir.name), p.name)
+            writing = [  # the edition's published folder is being written by a live run
+                t
+                for t in public.parent.glob(f"{TMP}{p.name}-*")
+                if (pid := _tmp_pid(t.name)) is not None and _alive(pid)
+            ]
+            if is_edition_name(p.name) and not (public / MANIFEST).is_file() and not writing:
                 _rmtree(p)
                 removed.append(p)
     return removed
