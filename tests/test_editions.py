@@ -154,11 +154,13 @@ def test_consumers_see_the_current_editions_through_one_pointer(history) -> None
     ).resolve()
     assert (pub / "dashboard" / "index.html").is_file()
     with duckdb.connect(str(pub / "mart.duckdb"), read_only=True) as con:
-        every = con.sql(
+        every = con.execute(
             "SELECT DISTINCT edition FROM indicator_cells WHERE wave = 2023 ORDER BY 1"
         ).fetchall()
-        current = con.sql("SELECT DISTINCT edition FROM current_cells WHERE wave = 2023").fetchall()
-        moved = con.sql("SELECT count(*) FROM changes WHERE edition = 'rev1'").fetchone()[0]
+        current = con.execute(
+            "SELECT DISTINCT edition FROM current_cells WHERE wave = 2023"
+        ).fetchall()
+        moved = con.execute("SELECT count(*) FROM changes WHERE edition = 'rev1'").fetchall()[0][0]
     assert [e for (e,) in every] == ["final", "preliminary", "rev1"]
     assert current == [("rev1",)] and moved > 0
 
@@ -184,6 +186,26 @@ def test_status_command_shows_the_current_edition(history, capsys) -> None:
     assert "gjeldende utgave        rev1" in out
     assert "alle utgaver            preliminary, final, rev1" in out
     assert "holdt tilbake           ingen" in out
+
+
+def test_only_reports_whose_content_changed_are_rendered(history, tmp_path) -> None:
+    """Bergen's own figures move; the national, RHF and pool reports show none of them."""
+    zones, _, _ = history
+    tables = store.read_edition(zones, WAVE, "rev1")
+    cells = tables["indicator_cells"].copy()
+    bergen = (cells["unit_id"] == "4601") & ~cells["suppressed"]
+    row = cells.index[bergen][0]
+    cells.loc[row, "share"] = cells.loc[row, "share"] / 2
+    cells.loc[row, "display"] = "1 %"
+    out = tmp_path / "reports"
+    entries = flow.write_reports(zones, WAVE, cells, tables["units"], out, "rev1", workers=1)
+    rendered = {name for name, e in entries.items() if not e["reused"]}
+    assert rendered == {"kommune_4601.pdf"}
+    rev1 = store.published_dir(zones, WAVE, "rev1") / "reports"
+    for name in set(entries) - rendered:
+        old, new = (rev1 / name).stat(), (out / name).stat()
+        assert (new.st_ino, new.st_mtime_ns) == (old.st_ino, old.st_mtime_ns), name
+    assert (out / "kommune_4601.pdf").read_bytes() != (rev1 / "kommune_4601.pdf").read_bytes()
 
 
 KILL_DURING_REPORTS = """

@@ -21,16 +21,30 @@ import assets.ingest_assets as ingest_assets
 import assets.publication_assets as publication_assets
 from assets.indicators.cells import build_publication
 from assets.storage import DataZones
+from bench.late import add_records
 from pipelines.definitions import defs
-from pipelines.jobs import NATIONAL_JOB, WAVE_JOB
+from pipelines.jobs import NATIONAL_JOB, UNIT_JOB, WAVE_JOB
+from pipelines.resources import DataZonesResource
 
 WAVE = "2023"
 
 
 @pytest.fixture(scope="module")
 def published(samples: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Published samples, plus a correction of Bergen 2023 (12 new records) that is ingested
+    and harmonized but not yet published: rerunning the wave builds a new edition."""
     root = tmp_path_factory.mktemp("gates")
     with pipeline_on_samples(samples, root, workers=1) as (zones, instance):
+        korr = samples / "late" / WAVE / "kommune_4601_korr1.csv"
+        add_records(korr, zones.landing / WAVE / "kommune_4601_korr2.csv", extra=10)
+        assert _rerun(UNIT_JOB, instance, f"4601|{WAVE}").success
+        done = dg.materialize(
+            [ingest_assets.harmonized_responses],
+            partition_key=WAVE,
+            instance=instance,
+            resources={"data": DataZonesResource()},
+        )
+        assert done.success
         yield zones, instance
 
 

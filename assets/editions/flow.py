@@ -187,22 +187,45 @@ def prepare(
     else:
         base_input = pd.read_parquet(store.internal_dir(zones, wave, base) / "input.parquet")
         changes = unit_changes(base_input, harmonized)
-        rows = edition_input(base_input, harmonized, set(changes))
-        pub = publish(rows)
-        figures = published_figures(pub.units, wave, shown=earlier[-1].units)
-        ok = releasable(
-            {u: c.group for u, c in changes.items()}, figures, config.differencing_threshold
-        )
-        released = {u: c for u, c in changes.items() if u in ok}
-        held = {u: c for u, c in changes.items() if u not in ok}
-        if held:
-            rows = edition_input(base_input, harmonized, set(released))
+        released, held, rows = {}, {}, base_input
+        if changes:
+            rows = edition_input(base_input, harmonized, set(changes))
             pub = publish(rows)
+            figures = published_figures(pub.units, wave, shown=earlier[-1].units)
+            groups = {u: c.group for u, c in changes.items()}
+            ok = releasable(groups, figures, config.differencing_threshold)
+            released = {u: c for u, c in changes.items() if u in ok}
+            held = {u: c for u, c in changes.items() if u not in ok}
+            if held and released:
+                rows = edition_input(base_input, harmonized, set(released))
+                pub = publish(rows)
+        if not released:  # no figure can move: the base edition's figures, under the new name
+            rows = base_input
+            pub = reuse(zones, wave, base, earlier[-1], name)
+            unchanged = not final
+            used = store.read_manifest(zones, wave, base)["change_columns_compare_with"]
+            earlier_waves = {int(w): e for w, e in used.items()}
+            return Candidate(
+                wave, name, base, pub, rows, released, held, earlier, earlier_waves, unchanged,
+                notes,
+            )  # fmt: skip
     frames, earlier_waves = _earlier_waves_internal(zones, wave)
     pub = with_change_columns(pub, wave, frames)
     unchanged = bool(earlier) and not final and same_content(pub, earlier[-1])
     return Candidate(
         wave, name, base, pub, rows, released, held, earlier, earlier_waves, unchanged, notes
+    )
+
+
+def reuse(zones: DataZones, wave: int, base: str, tables: EarlierEdition, name: str) -> Publication:
+    """The base edition's publication with the edition column set to `name`."""
+    folder = store.internal_dir(zones, wave, base)
+    return Publication(
+        cells=tables.cells.assign(edition=name),
+        distribution=tables.distribution.assign(edition=name),
+        units=tables.units.assign(edition=name),
+        suppression_log=pd.read_parquet(folder / "suppression_log.parquet").assign(edition=name),
+        internal_cells=pd.read_parquet(folder / "internal.parquet").assign(edition=name),
     )
 
 
