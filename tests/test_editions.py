@@ -210,6 +210,7 @@ def test_only_reports_whose_content_changed_are_rendered(history, tmp_path) -> N
 
 KILL_DURING_REPORTS = """
 import os, sys
+from pathlib import Path
 import assets.consumers.pdf_reports as pdf
 from assets.editions import flow
 from assets.storage import DataZones
@@ -218,7 +219,7 @@ def die(jobs, workers=2):
     os.kill(os.getpid(), 9)
 
 pdf.render_jobs = die
-zones = DataZones(sys.argv[1])
+zones = DataZones(Path(sys.argv[1]))
 decision, tables = flow.read_staged(zones, int(sys.argv[2]))
 flow.write_edition(zones, decision, tables, ["killed"], workers=1)
 """
