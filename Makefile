@@ -39,11 +39,12 @@ test: setup
 	$(BIN)/brukerstemme codebook check --landing tests/fixtures/samples/landing
 	$(BIN)/pytest
 
-## Dagster UI and daemon (sensors, schedules) on http://127.0.0.1:3000
+## Dagster UI and daemon on http://127.0.0.1:3000: landing sensor, automation and nightly sweep on
+## (BRUKERSTEMME_AUTOMATION=off make dev starts them off; see README "Editions and late data")
 dev: setup
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-## Benchmarks: make bench [SCENARIO=ingest|indicators|publish|all] (default ingest)
+## Benchmarks: make bench [SCENARIO=ingest|indicators|publish|late|all] (default ingest)
 bench: setup
 	$(BIN)/python -m bench $(SCENARIO)
 

@@ -1,26 +1,26 @@
-"""Dagster assets of publication: indicator cells → published tables → reports and dashboard.
+"""Dagster assets of publication, per wave: indicator cells → the wave's edition; then the
+current generation (tables, mart, dashboard) of every wave, switched in by one pointer.
 
-Write–audit–publish: the cells are computed in memory, audited by blocking gates (GX suites,
-cell totals, the differencing attacker) and only then written; the published tables are
-replaced atomically. A failing gate fails the step, so the last good publication stays.
+Write–audit–publish: a wave's candidate edition is computed in memory and audited by blocking
+gates (GX suites, cell totals, the differencing attacker with every earlier edition of the
+wave); only then is it staged, written as an immutable edition folder and made current.
+The logic is in assets.editions; these assets wire it. A late 2023 file rebuilds 2023 only
+(and the cross-wave generation).
 """
 
 import dagster as dg
-import pandas as pd
 
-from assets.defs import DataZonesResource, rebuild_after_new_data
+from assets.defs import DataZonesResource, wave_partitions
+from assets.editions import flow, store
+from assets.editions.status import status_table
 from assets.indicators.cells import build_publication
 from assets.metadata import markdown_table
-from assets.publishing import (
-    publish_tables,
-    read_staged,
-    stage_publication,
-    valid_units_by_wave,
-)
-from assets.storage import content_hash, read_parquets
-from quality.gates import GateResult, cells_gate, disclosure_gate, totals_gate
+from assets.publishing import publication_gates, read_ledger
+from assets.storage import content_hash, read_parquets, write_parquet
+from quality.gates import GateResult
 
 PUBLISH = "publish"
+EDITION_CODE_VERSION = "editions-1"
 
 
 def gate_check_result(gate: GateResult, asset: str = "indicator_cells") -> dg.AssetCheckResult:
@@ -33,126 +33,161 @@ def gate_check_result(gate: GateResult, asset: str = "indicator_cells") -> dg.As
 
 GATES = ("cells_expectations", "cell_totals", "disclosure_attack")
 
+# A wave's publication reruns when its harmonized rows changed; the ledger is rebuilt after
+# every unit run and is read here only for the manifest, so its updates alone do not count.
+rebuild_wave_after_new_data = (
+    dg.AutomationCondition.any_deps_match(
+        dg.AutomationCondition.newly_updated() | dg.AutomationCondition.will_be_requested()
+    )
+    .ignore(dg.AssetSelection.assets("delivery_ledger"))
+    .since_last_handled()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("rebuild the wave after new data")
+rebuild_after_upstream = (
+    dg.AutomationCondition.any_deps_updated().since_last_handled()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("rebuild after upstream")
+
+
+def _final_requested(context: dg.AssetExecutionContext) -> bool:
+    return context.run.tags.get(flow.FINAL_TAG) == "final"
+
 
 @dg.asset(
     group_name=PUBLISH,
+    partitions_def=wave_partitions(),
     deps=["harmonized_responses", "delivery_ledger"],
     kinds={"python", "great_expectations", "parquet"},
-    automation_condition=rebuild_after_new_data,
+    automation_condition=rebuild_wave_after_new_data,
+    code_version=EDITION_CODE_VERSION,
     check_specs=[dg.AssetCheckSpec(g, asset="indicator_cells", blocking=True) for g in GATES],
-    description="Indicator cells of every wave and level with disclosure control, audited "
-    "by blocking gates before they are staged.",
+    description="One wave's candidate edition: indicator cells with disclosure control (held "
+    "deliveries left out), audited by blocking gates with every earlier edition, then staged.",
 )
 def indicator_cells(context: dg.AssetExecutionContext, data: DataZonesResource):
     zones = data.zones()
-    harmonized = read_parquets(sorted(zones.warehouse.glob("harmonized/wave=*/*.parquet")))
-    publication = build_publication(harmonized, edition="preliminary")
-    docs = zones.warehouse / "quality"
-    units = valid_units_by_wave(harmonized)
-    gates = [
-        cells_gate(publication.cells, units, docs / "cells_expectations" / context.run_id),
-        totals_gate(
-            publication.internal_cells,
-            harmonized,
-            pd.read_parquet(zones.ledger),
-            docs / "cell_totals" / context.run_id,
-        ),
-        disclosure_gate(publication.cells, publication.units),
-    ]
+    wave = int(context.partition_key)
+    store.remove_leftovers(zones)
+    path = zones.harmonized(wave)
+    harmonized = read_parquets([path]) if path.exists() else read_parquets([])
+    candidate = flow.prepare(
+        zones, wave, harmonized, final=_final_requested(context), build=build_publication
+    )
+    gates = publication_gates(
+        candidate, harmonized, read_ledger(zones), zones.warehouse / "quality", context.run_id
+    )
     for gate in gates:
         yield gate_check_result(gate)
     failed = [g.name for g in gates if not g.passed]
     if failed:
         raise dg.Failure(
-            description=f"quality gates failed: {', '.join(failed)}; nothing was published",
+            description=f"wave {wave}: quality gates failed: {', '.join(failed)}; "
+            "nothing was published",
             metadata={g.name: "\n".join(g.details[:20]) for g in gates if not g.passed},
         )
-    staged = stage_publication(zones, publication)
+    staged = flow.stage(zones, candidate, context.run_id)
+    pub = candidate.publication
+    digest = content_hash(pub.cells.drop(columns=["edition"]))
     yield dg.MaterializeResult(
+        data_version=dg.DataVersion(digest),
         metadata={
-            "cells": len(publication.cells),
-            "suppressed": int(publication.cells["suppressed"].sum()),
-            "waves": ", ".join(map(str, sorted(publication.cells["wave"].unique()))),
-            "content_sha256": content_hash(publication.cells),
+            "edition": "unchanged" if candidate.unchanged else candidate.edition,
+            "base_edition": candidate.base or "none",
+            "released_units": ", ".join(sorted(candidate.released)) or "none",
+            "held_units": ", ".join(sorted(candidate.held)) or "none",
+            "notes": "\n".join(candidate.notes) or "none",
+            "cells": len(pub.cells),
+            "suppressed": int(pub.cells["suppressed"].sum()),
+            "content_sha256": digest,
             "staged": dg.MetadataValue.path(str(staged)),
             "suppression_rules": dg.MetadataValue.md(
-                markdown_table(
-                    publication.suppression_log["rule"].value_counts().rename("n").reset_index()
-                )
+                markdown_table(pub.suppression_log["rule"].value_counts().rename("n").reset_index())
             ),
-        }
+        },
     )
 
 
 @dg.asset(
     group_name=PUBLISH,
+    partitions_def=wave_partitions(),
     deps=[indicator_cells],
-    kinds={"parquet", "duckdb"},
-    automation_condition=rebuild_after_new_data,
-    description="The published cell table, answer distributions and units: Parquet and the "
-    "DuckDB mart, replaced atomically. The only tables consumers read.",
+    kinds={"parquet", "pdf", "typst"},
+    automation_condition=rebuild_after_upstream,
+    code_version=EDITION_CODE_VERSION,
+    description="The wave's immutable edition: published/editions/<wave>/<edition>/ with cell "
+    "table, answer distribution, units, PDF reports, change log and manifest.json. Written "
+    "once; a report whose content did not change is the previous edition's file.",
+)
+def wave_edition(context: dg.AssetExecutionContext, data: DataZonesResource):
+    zones = data.zones()
+    wave = int(context.partition_key)
+    decision, tables = flow.read_staged(zones, wave)
+    if decision["unchanged"]:
+        current = store.complete_editions(zones, wave)[-1]
+        digest = content_hash(store.read_edition(zones, wave, current)["indicator_cells"])
+        return dg.MaterializeResult(
+            data_version=dg.DataVersion(digest),
+            metadata={"edition": current, "new_edition": False, "held": len(decision["held"])},
+        )
+    run_ids = [decision["run_id"], context.run_id]
+    folder = flow.write_edition(zones, decision, tables, run_ids)
+    manifest = store.read_manifest(zones, wave, decision["edition"])
+    reused = sum(r["reused"] for r in manifest["reports"].values())
+    return dg.MaterializeResult(
+        data_version=dg.DataVersion(manifest["outputs"]["indicators.parquet"]["content_sha256"]),
+        metadata={
+            "edition": decision["edition"],
+            "new_edition": True,
+            "folder": dg.MetadataValue.path(str(folder)),
+            "reports_rendered": len(manifest["reports"]) - reused,
+            "reports_unchanged": reused,
+            "held": len(decision["held"]),
+            "changes": dg.MetadataValue.path(str(folder / "endringslogg.md")),
+        },
+    )
+
+
+@dg.asset(
+    group_name=PUBLISH,
+    deps=[wave_edition, "delivery_ledger"],
+    kinds={"parquet", "duckdb", "html"},
+    automation_condition=rebuild_after_upstream,
+    code_version=EDITION_CODE_VERSION,
+    description="What consumers read: the current edition of every wave in "
+    "published/indicators.parquet, units, answer distribution, the mart (every edition, view "
+    "current_cells) and the dashboard, switched in one step by the published/current pointer.",
 )
 def published_tables(data: DataZonesResource) -> dg.MaterializeResult:
     zones = data.zones()
-    tables = read_staged(zones)
-    paths = publish_tables(zones, tables)
+    editions, switched = flow.publish_current(zones)
+    current = zones.published / store.CURRENT
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(store.generation_id(editions)),
         metadata={
-            **{name: dg.MetadataValue.path(str(p)) for name, p in paths.items()},
-            "cells": len(tables["indicator_cells"]),
-            "content_sha256": content_hash(tables["indicator_cells"]),
-        }
-    )
-
-
-def _published(zones) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    folder = zones.published
-    return (
-        pd.read_parquet(folder / "indicators.parquet"),
-        pd.read_parquet(folder / "units.parquet"),
-        pd.read_parquet(folder / "answer_distribution.parquet"),
+            "editions": dg.MetadataValue.json({str(w): e for w, e in editions.items()}),
+            "switched": switched,
+            "generation": dg.MetadataValue.path(str(current.resolve()) if current.exists() else ""),
+        },
     )
 
 
 @dg.asset(
     group_name=PUBLISH,
-    deps=[published_tables],
-    kinds={"pdf", "typst"},
-    automation_condition=rebuild_after_new_data,
-    description="PDF reports (bokmål) per published unit, pool, region, size class and nation.",
+    deps=[published_tables, "delivery_ledger"],
+    kinds={"parquet"},
+    automation_condition=rebuild_after_upstream,
+    description="Per wave: units invited, delivered, accepted, quarantined rows, missing, held "
+    "deliveries and the current edition (warehouse/wave_status.parquet).",
 )
-def pdf_reports(data: DataZonesResource) -> dg.MaterializeResult:
-    from assets.consumers.pdf_reports import render_reports
-    from assets.publishing import replace_folder
-
+def wave_status(data: DataZonesResource) -> dg.MaterializeResult:
     zones = data.zones()
-    cells, units, _ = _published(zones)
-    manifest_id = content_hash(cells)[:12]
-    with replace_folder(zones.published / "reports") as folder:
-        paths = render_reports(cells, units, folder, manifest_id, workers=2)
+    table = status_table(zones)
+    path = write_parquet(table, zones.warehouse / "wave_status.parquet")
     return dg.MaterializeResult(
         metadata={
-            "reports": len(paths),
-            "folder": dg.MetadataValue.path(str(zones.published / "reports")),
-            "manifest_id": manifest_id,
+            "path": dg.MetadataValue.path(str(path)),
+            "status": dg.MetadataValue.md(markdown_table(table)),
         }
     )
-
-
-@dg.asset(
-    group_name=PUBLISH,
-    deps=[published_tables],
-    kinds={"html"},
-    automation_condition=rebuild_after_new_data,
-    description="Static self-contained dashboard (published/dashboard/index.html).",
-)
-def dashboard(data: DataZonesResource) -> dg.MaterializeResult:
-    from assets.consumers.dashboard import build_dashboard
-    from assets.publishing import replace_folder
-
-    zones = data.zones()
-    cells, units, distribution = _published(zones)
-    with replace_folder(zones.published / "dashboard") as folder:
-        path = build_dashboard(cells, units, distribution, folder)
-    final = zones.published / "dashboard" / path.name
-    return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path(str(final))})

@@ -1,41 +1,33 @@
-"""Staging and atomic publication of the disclosure-safe tables (no Dagster here).
+"""Publication helpers shared by the assets (no Dagster here): the gates a candidate edition
+must pass and the DuckDB mart.
 
-Staged tables live in warehouse/indicators/; publishing copies the consumer tables to
-published/ (Parquet and the DuckDB mart) by writing next to the target and renaming, so a
-reader or an interrupted run never sees a half-written publication.
+The gates run on what would be published: the cells GX suite, the cell totals suite on the
+internal cells, and the differencing attacker on the new edition together with every earlier
+edition of its wave.
 """
 
 from __future__ import annotations
 
-import contextlib
+import inspect
 import os
-import shutil
-from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from assets.indicators.cells import Publication
-from assets.storage import DataZones, write_parquet
-from quality.gates import valid_units
+from quality.gates import GateResult, cells_gate, disclosure_gate, totals_gate, valid_units
 from schemas.codebook import codebooks
 
-STAGED = {
-    "indicator_cells": "cells.parquet",
-    "answer_distribution": "distribution.parquet",
-    "units": "units.parquet",
-    "suppression_log": "suppression_log.parquet",
-    "internal_cells": "internal_cells.parquet",
-}
-PUBLISHED = {
-    "indicator_cells": "indicators.parquet",
-    "answer_distribution": "answer_distribution.parquet",
-    "units": "units.parquet",
-}
 MART_VIEWS = {
-    "current_cells": "SELECT * FROM indicator_cells WHERE NOT suppressed",
+    "current_cells": "SELECT c.* FROM indicator_cells c "
+    "JOIN current_editions USING (wave, edition)",
+    "current_units": "SELECT u.* FROM units u JOIN current_editions USING (wave, edition)",
+    "current_answer_distribution": "SELECT d.* FROM answer_distribution d "
+    "JOIN current_editions USING (wave, edition)",
     "editions": "SELECT wave, edition, count(*) AS cells, sum(CASE WHEN suppressed THEN 1 "
-    "ELSE 0 END) AS suppressed FROM indicator_cells GROUP BY wave, edition",
+    "ELSE 0 END) AS suppressed, bool_or(is_current IS NOT NULL) AS is_current "
+    "FROM indicator_cells LEFT JOIN (SELECT wave, edition, true AS is_current "
+    "FROM current_editions) USING (wave, edition) GROUP BY wave, edition",
 }
 
 
@@ -45,35 +37,74 @@ def valid_units_by_wave(harmonized: pd.DataFrame) -> dict[int, set[str]]:
     return valid_units({w: books[w].code_list_year for w in waves})
 
 
-def stage_publication(zones: DataZones, publication: Publication) -> Path:
-    folder = zones.warehouse / "indicators"
-    frames = {
-        "indicator_cells": publication.cells,
-        "answer_distribution": publication.distribution,
-        "units": publication.units,
-        "suppression_log": publication.suppression_log,
-        "internal_cells": publication.internal_cells,
-    }
-    for name, frame in frames.items():
-        write_parquet(frame, folder / STAGED[name])
-    return folder
+def disclosure_with_editions(
+    cells: pd.DataFrame, units: pd.DataFrame, distribution: pd.DataFrame, earlier: Sequence
+) -> GateResult:
+    """The attacker on this edition and every earlier edition of the wave.
+
+    `earlier` holds objects with .cells, .units and .distribution. A gate that takes them as
+    keyword arguments gets them so; otherwise the attacker gets their cells and units.
+    """
+    params = inspect.signature(disclosure_gate).parameters
+    if "earlier_editions" in params:
+        return disclosure_gate(
+            cells, units, distribution=distribution, earlier_editions=list(earlier)
+        )
+    if not earlier:
+        return disclosure_gate(cells, units)
+    from quality.attacker import attack
+
+    leaks = attack(
+        cells,
+        units,
+        previous_cells=pd.concat([e.cells for e in earlier], ignore_index=True),
+        previous_units=pd.concat([e.units for e in earlier], ignore_index=True),
+    )
+    details = [f"wave {k.wave} {k.indicator_id or ''} {k.kind}: {k.how}" for k in leaks[:50]]
+    summary = f"{len(leaks)} derivable small groups found (with {len(earlier)} earlier editions)"
+    return GateResult("disclosure_attack", not leaks, summary, details)
 
 
-def read_staged(zones: DataZones) -> dict[str, pd.DataFrame]:
-    folder = zones.warehouse / "indicators"
-    return {name: pd.read_parquet(folder / STAGED[name]) for name in PUBLISHED}
+def edition_ledger(ledger: pd.DataFrame, candidate) -> pd.DataFrame:
+    """The ledger as the candidate edition sees it: the deliveries whose rows it uses count as
+    current (a held correction leaves its predecessor in use), every other delivery of the wave
+    does not; so the totals gate checks the edition's figures against what it really used."""
+    wave = ledger[ledger["wave"] == candidate.wave].copy()
+    used = set(candidate.input["source_sha256"].astype(str)) if len(candidate.input) else set()
+    in_use = wave["sha256"].isin(used) & wave["status"].isin(["accepted", "superseded"])
+    wave["status"] = wave["status"].where(~in_use, "accepted")
+    wave.loc[~in_use & wave["status"].eq("accepted"), "status"] = "held"
+    return wave
 
 
-def publish_tables(zones: DataZones, tables: dict[str, pd.DataFrame]) -> dict[str, Path]:
-    """Replace the published Parquet tables and the mart, each by an atomic rename."""
-    paths = {
-        name: write_parquet(tables[name], zones.published / PUBLISHED[name]) for name in PUBLISHED
-    }
-    paths["mart"] = write_mart(zones.published / "mart.duckdb", tables)
-    return paths
+def read_ledger(zones) -> pd.DataFrame:
+    return pd.read_parquet(zones.ledger)
+
+
+def publication_gates(
+    candidate, harmonized: pd.DataFrame, ledger: pd.DataFrame, docs: Path, run_id: str
+) -> list:
+    pub = candidate.publication
+    tag = f"{candidate.wave}-{run_id}"
+    held = {u for u in candidate.held}
+    view = edition_ledger(ledger, candidate)
+    unexplained = view[(view["status"] == "held") & ~view["unit_id"].isin(held)]
+    totals = totals_gate(pub.internal_cells, candidate.input, view, docs / "cell_totals" / tag)
+    if len(unexplained):
+        totals.passed = False
+        totals.details = [
+            f"{r.file_name}: an accepted delivery the edition neither uses nor holds"
+            for r in unexplained.itertuples()
+        ] + totals.details
+    return [
+        cells_gate(pub.cells, valid_units_by_wave(harmonized), docs / "cells_expectations" / tag),
+        totals,
+        disclosure_with_editions(pub.cells, pub.units, pub.distribution, candidate.earlier),
+    ]
 
 
 def write_mart(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    """A DuckDB file with the given tables and MART_VIEWS, written beside `path` and renamed."""
     import duckdb
 
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
@@ -87,22 +118,3 @@ def write_mart(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
             con.execute(f"CREATE VIEW {name} AS {sql}")
     tmp.replace(path)
     return path
-
-
-@contextlib.contextmanager
-def replace_folder(target: Path) -> Iterator[Path]:
-    """Build a folder's new content beside it, then swap it in; on error the old one stays."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fresh = target.with_name(f".{target.name}.new{os.getpid()}")
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir()
-    try:
-        yield fresh
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
-    old = target.with_name(f".{target.name}.old{os.getpid()}")
-    if target.exists():
-        target.rename(old)
-    fresh.rename(target)
-    shutil.rmtree(old, ignore_errors=True)

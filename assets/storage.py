@@ -85,6 +85,24 @@ def read_parquets(paths: list[Path]) -> pd.DataFrame:
     return table.to_pandas()
 
 
+def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate frames through Arrow (categories unified), like read_parquets."""
+    tables = [pa.Table.from_pandas(f, preserve_index=False) for f in frames if len(f.columns)]
+    tables = [_wide_dictionaries(t) for t in tables]
+    if not tables:
+        return pd.DataFrame()
+    table = pa.concat_tables(tables, promote_options="permissive").unify_dictionaries()
+    return table.to_pandas()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _wide_dictionaries(table: pa.Table) -> pa.Table:
     """Dictionary columns with int32 indices, so parts with many distinct values can be unified."""
     fields = [

@@ -104,4 +104,10 @@ def publish() -> bool:
     return ok
 
 
-SCENARIOS = {"ingest": ingest, "indicators": indicators, "publish": publish}
+def late() -> bool:
+    from bench.late import late as run
+
+    return run()
+
+
+SCENARIOS = {"ingest": ingest, "indicators": indicators, "publish": publish, "late": late}

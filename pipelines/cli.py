@@ -1,4 +1,4 @@
-"""Command line: `brukerstemme generate | run | demo`.
+"""Command line: `brukerstemme generate | run | codebook check | demo | publish | status`.
 
 - generate: write synthetic deliveries in the vendors' formats (see generator/).
 - run:      materialize everything for the deliveries in the data dir's landing/.
@@ -9,6 +9,8 @@
             --data-dir, else BRUKERSTEMME_DEMO_DIR, else ./data (never BRUKERSTEMME_DATA_DIR);
             a dir that holds anything the demo did not write (no .brukerstemme-demo) is refused.
             The demo uses the documented development pseudonym key.
+- publish:  `publish --wave W --final` declares a wave's edition final.
+- status:   units, held deliveries and editions per wave (`--wave W` for one).
 The Dagster instance is DAGSTER_HOME.
 
 Exit codes: 0 done; 1 some runs failed (listed at the end; the other units went on);
@@ -125,6 +127,9 @@ def build_parser() -> CommandLineParser:
         help=f"where the demo writes (default: ${DEMO_DIR_ENV}, else ./data); refused when it "
         f"holds anything the demo did not write (no {DEMO_MARKER} file)",
     )
+    from pipelines import editions_cli
+
+    editions_cli.add_commands(commands)
     codebook = commands.add_parser("codebook", help="check a wave's codebook before any run")
     codebook_commands = codebook.add_subparsers(dest="codebook_command", required=True)
     check = codebook_commands.add_parser(
@@ -219,6 +224,10 @@ def demo(scale: float, data_dir: str | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    if args.command in ("publish", "status"):
+        from pipelines import editions_cli
+
+        return editions_cli.run_command(args, DataZones.from_env())
     if args.command == "generate":
         from generator.cli import main as generate_main
 

@@ -1,4 +1,14 @@
-"""Jobs: one per partitioning, so a late delivery reruns only its unit plus the wave-level work."""
+"""Jobs: one per partitioning, so a late delivery reruns only its unit plus its wave's work.
+
+- ingest_unit (wave × unit): archive, parse and validate one unit's deliveries.
+- build_wave (wave): harmonize the wave, compute and gate its candidate edition, write the
+  edition if anything changed.
+- build_all_waves: ledger, the current generation of every wave (tables, mart, dashboard) and
+  the wave status.
+- publish_final (wave): declare the wave final (the same steps, with the edition `final`).
+Wave and cross-wave runs carry a higher queue priority than unit runs, so a revision does not
+wait behind a queue of unrelated unit runs.
+"""
 
 import dagster as dg
 
@@ -7,11 +17,14 @@ from assets.defs import wave_partitions, wave_unit_partitions
 UNIT_JOB = "ingest_unit"
 WAVE_JOB = "build_wave"
 NATIONAL_JOB = "build_all_waves"
+FINAL_JOB = "publish_final"
+PRIORITY = "dagster/priority"
+EDITION_TAG = "brukerstemme/edition"
 
 unit_assets = dg.AssetSelection.assets("raw_deliveries", "validated_responses")
-wave_assets = dg.AssetSelection.assets("harmonized_responses")
+wave_assets = dg.AssetSelection.assets("harmonized_responses", "indicator_cells", "wave_edition")
 unpartitioned_assets = dg.AssetSelection.assets(
-    "delivery_ledger", "indicator_cells", "published_tables", "pdf_reports", "dashboard"
+    "delivery_ledger", "published_tables", "wave_status"
 )
 
 unit_job = dg.define_asset_job(
@@ -24,14 +37,24 @@ wave_job = dg.define_asset_job(
     WAVE_JOB,
     selection=wave_assets,
     partitions_def=wave_partitions(),
-    description="Harmonize one wave and everything computed per wave.",
+    tags={PRIORITY: "5"},
+    description="Harmonize one wave, gate its candidate edition and write it if it changed.",
 )
 national_job = dg.define_asset_job(
     NATIONAL_JOB,
     selection=unpartitioned_assets,
-    description="Ledger and the outputs that span all waves.",
+    tags={PRIORITY: "5"},
+    description="Ledger, the current generation of every wave (one pointer swap), wave status.",
+)
+final_job = dg.define_asset_job(
+    FINAL_JOB,
+    selection=dg.AssetSelection.assets("indicator_cells", "wave_edition"),
+    partitions_def=wave_partitions(),
+    tags={PRIORITY: "5", EDITION_TAG: "final"},
+    description="Declare a wave final: the edition `final` (build_all_waves, or the "
+    "automation, then makes it current).",
 )
 
 
 def all_jobs() -> list:
-    return [unit_job, wave_job, national_job]
+    return [unit_job, wave_job, national_job, final_job]

@@ -5,16 +5,30 @@
 - wave-level and cross-wave assets rebuild by declarative automation once their inputs update
   (see assets' automation conditions; the daemon's automation sensor evaluates them).
 - nightly_sweep (06:00 Oslo time): the same check with a fresh cache, in case the sensor was off.
+All three are on by default; BRUKERSTEMME_AUTOMATION=off starts them stopped. Run keys carry
+the file's sha256, so a corrected file (new bytes, same name) is always a new run.
 """
 
 import json
+import os
 
 import dagster as dg
 
 from assets.defs import DataZonesResource, unit_partitions, wave_unit_key
 from assets.ingest.deliveries import Archive, pending_deliveries
 from pipelines.jobs import NATIONAL_JOB, UNIT_JOB, national_job, unit_job
+from pipelines.recovery import fail_orphaned_runs
 from schemas.codebook import codebooks
+
+AUTOMATION_ENV = "BRUKERSTEMME_AUTOMATION"  # "off": sensors and schedule start stopped
+
+
+def _on() -> bool:
+    return os.environ.get(AUTOMATION_ENV, "on").strip().lower() not in ("off", "0", "false")
+
+
+SENSOR_STATUS = dg.DefaultSensorStatus.RUNNING if _on() else dg.DefaultSensorStatus.STOPPED
+SCHEDULE_STATUS = dg.DefaultScheduleStatus.RUNNING if _on() else dg.DefaultScheduleStatus.STOPPED
 
 
 def _requests(data: DataZonesResource, instance: dg.DagsterInstance, seen: dict):
@@ -46,11 +60,13 @@ def _requests(data: DataZonesResource, instance: dg.DagsterInstance, seen: dict)
 @dg.sensor(
     name="landing_sensor",
     minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    default_status=SENSOR_STATUS,
     jobs=[unit_job, national_job],
     description="New or corrected deliveries in landing/ → ingest just that unit.",
 )
 def landing_sensor(context: dg.SensorEvaluationContext, data: DataZonesResource) -> dg.SensorResult:
+    for run_id in fail_orphaned_runs(context.instance):
+        context.log.warning(f"run {run_id} had lost its worker process; marked failed")
     seen = json.loads(context.cursor) if context.cursor else {}
     runs, partition_requests, now_seen = _requests(data, context.instance, seen)
     return dg.SensorResult(
@@ -65,7 +81,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, data: DataZonesResource)
     cron_schedule="0 6 * * *",
     execution_timezone="Europe/Oslo",
     job=unit_job,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    default_status=SCHEDULE_STATUS,
     description="Daily full check of landing/ against the archive, in case the sensor was off.",
 )
 def nightly_sweep(context: dg.ScheduleEvaluationContext, data: DataZonesResource):
@@ -81,7 +97,7 @@ def nightly_sweep(context: dg.ScheduleEvaluationContext, data: DataZonesResource
 automation_sensor = dg.AutomationConditionSensorDefinition(
     "rebuild_after_new_data",
     target=dg.AssetSelection.all(),
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    default_status=SENSOR_STATUS,
     minimum_interval_seconds=30,
     description="Rebuilds wave-level and cross-wave assets after units were (re)ingested.",
 )

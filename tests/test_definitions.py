@@ -27,8 +27,9 @@ def test_lineage_from_deliveries_to_consumers() -> None:
     assert upstream["validated_responses"] == {"raw_deliveries"}
     assert upstream["harmonized_responses"] == {"validated_responses"}
     assert upstream["indicator_cells"] == {"harmonized_responses", "delivery_ledger"}
-    assert upstream["pdf_reports"] == {"published_tables"}
-    assert upstream["dashboard"] == {"published_tables"}
+    assert upstream["wave_edition"] == {"indicator_cells"}
+    assert upstream["published_tables"] == {"wave_edition", "delivery_ledger"}
+    assert upstream["wave_status"] == {"published_tables", "delivery_ledger"}
 
 
 def test_gates_are_blocking_checks() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -91,3 +93,44 @@ def test_automation_rebuilds_only_the_wave_that_changed(setting, samples: Path) 
     }
     assert requested == {"harmonized_responses": ["2023"]}
     assert result.get_num_requested(dg.AssetKey("delivery_ledger")) == 1
+
+
+def test_run_keys_carry_the_file_content_so_a_correction_is_never_a_duplicate(setting) -> None:
+    zones, instance = setting
+    first = _tick(instance, zones, None)
+    bergen = next(r for r in first.run_requests if r.partition_key == "4601|2023")
+    path = zones.landing / "2023" / "kommune_4601.csv"
+    assert bergen.run_key == f"2023/4601/{hashlib.sha256(path.read_bytes()).hexdigest()}"
+    assert _tick(instance, zones, first.cursor).run_requests == []  # same bytes: nothing
+
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n", "\r\n"), encoding="utf-8")  # same name, new bytes
+    again = _tick(instance, zones, first.cursor)
+    assert [r.partition_key for r in again.run_requests] == ["4601|2023"]
+    new_key = again.run_requests[0].run_key
+    assert new_key != bergen.run_key
+    assert new_key == f"2023/4601/{hashlib.sha256(path.read_bytes()).hexdigest()}"
+    assert again.run_requests[0].tags["brukerstemme/sha256"] in new_key
+
+
+def test_a_run_whose_worker_was_killed_is_marked_failed(setting) -> None:
+    from dagster._core.events import EngineEventData
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    zones, instance = setting
+    dead = 2**22 + 4321  # above the default pid_max: no such process
+    killed = instance.add_run(
+        DagsterRun(job_name=UNIT_JOB, run_id="killed-run", status=dg.DagsterRunStatus.STARTED)
+    )
+    instance.report_engine_event(
+        "Started process for run", killed, EngineEventData.in_process(dead)
+    )
+    alive = instance.add_run(
+        DagsterRun(job_name=UNIT_JOB, run_id="live-run", status=dg.DagsterRunStatus.STARTED)
+    )
+    instance.report_engine_event(
+        "Started process for run", alive, EngineEventData.in_process(os.getpid())
+    )
+    _tick(instance, zones, None)
+    assert instance.get_run_by_id("killed-run").status == dg.DagsterRunStatus.FAILURE
+    assert instance.get_run_by_id("live-run").status == dg.DagsterRunStatus.STARTED

@@ -126,6 +126,8 @@ def indicator(indicator_id: str, measure: str) -> Indicator:
 def edition_label(edition: str) -> str:
     if edition.startswith("rev") and edition[3:].isdigit():
         return f"revisjon {edition[3:]}"
+    if edition.startswith("preliminary-") and edition[12:].isdigit():
+        return f"foreløpig utgave {edition[12:]}"
     return EDITION_LABELS.get(edition, edition)
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "REPORT_UNIT_TYPES",
     "ReportTarget",
+    "render_jobs",
     "render_report",
     "render_reports",
     "report_targets",
@@ -54,7 +55,11 @@ def render_reports(
     """
     out = Path(out_dir)
     models = build_report_models(cells, units, manifest_id, targets, rules)
-    jobs = [(str(out / t.relpath), model) for t, model in models]
+    return render_jobs([(str(out / t.relpath), model) for t, model in models], workers)
+
+
+def render_jobs(jobs: list[tuple[str, dict]], workers: int = 2) -> list[Path]:
+    """Render (path, model) jobs, in a spawned process pool when there are enough of them."""
     if workers <= 1 or len(jobs) < SERIAL_BELOW:
         return [Path(render_to(job)) for job in jobs]
     ctx = mp.get_context("spawn")  # vl-convert and Typst hold threads: never fork them

@@ -1,0 +1,49 @@
+"""Runs whose worker was killed (kill -9, OOM, a reboot) are marked failed.
+
+Dagster's run monitoring cannot check a worker's health with the default run launcher, so a
+killed run would stay "in progress" for good. Each landing-sensor tick (and `brukerstemme run`)
+looks at the runs in progress: a run whose worker process, recorded in its "Started process
+for run (pid: N)" event, no longer exists on this host is reported failed. Its half-written
+folders are removed by the next publication step (assets.editions.store.remove_leftovers).
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+from dagster._core.events import DagsterEventType
+
+
+def _worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
+    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.ENGINE_EVENT).records
+    for record in reversed(records):
+        event = record.event_log_entry.dagster_event
+        data = event.event_specific_data if event else None
+        pid = getattr(data, "metadata", {}).get("pid") if data else None
+        if pid is not None:
+            return int(pid.value)
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def fail_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark started runs whose worker process is gone as failed; returns their run ids."""
+    failed = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
+        pid = _worker_pid(instance, run.run_id)
+        if pid is not None and not _alive(pid):
+            instance.report_run_failed(
+                run, f"the run's worker process {pid} no longer exists (killed); marked failed"
+            )
+            failed.append(run.run_id)
+    return failed
