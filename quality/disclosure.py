@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,8 @@ class DisclosureConfig:
     differencing_threshold: int = 10
     secondary_protection: bool = True
     size_class_bounds: tuple[int, ...] = (5000, 20000, 50000)
+    audit_min_values: int = 2
+    audit_time_limit_seconds: float = 120.0
 
     @classmethod
     def load(cls, path: Path | str = CONFIG_FILE, **overrides: Any) -> DisclosureConfig:
@@ -105,7 +108,34 @@ def primary_cells(
     low, high = small & (share < config.band_low), small & (share > config.band_high)
     rule[low | high] = "band"
     display[low], display[high] = config.band_texts
+    lo_n, hi_n = band_counts(nv, config)
+    narrow = (low & (lo_n < config.audit_min_values)) | (high & (hi_n < config.audit_min_values))
+    rule[narrow], display[narrow] = "band_too_narrow", TOO_FEW
     return rule, display
+
+
+def band_counts(n_valid: np.ndarray, config: DisclosureConfig) -> tuple[np.ndarray, np.ndarray]:
+    """How many positive counts "under X %" and "over Y %" admit at each n_valid.
+
+    Share < p/q means q·positive ≤ p·n − 1; share > P/Q means Q·positive ≥ P·n + 1.
+    """
+    nv = np.asarray(n_valid, dtype=np.int64)
+    lo, hi = (
+        Fraction(config.band_low).limit_denominator(1000),
+        Fraction(config.band_high).limit_denominator(1000),
+    )
+    under = np.maximum(0, (lo.numerator * nv - 1) // lo.denominator + 1)
+    first_over = -((-(hi.numerator * nv + 1)) // hi.denominator)
+    over = np.maximum(0, nv - first_over + 1)
+    return under, over
+
+
+def min_band_valid(config: DisclosureConfig) -> int:
+    """The smallest n_valid at which both bands admit `audit_min_values` counts."""
+    nv = np.arange(0, max(config.band_max_valid, 1) + 1)
+    lo, hi = band_counts(nv, config)
+    ok = np.flatnonzero((lo >= config.audit_min_values) & (hi >= config.audit_min_values))
+    return int(ok[0]) if len(ok) else config.band_max_valid
 
 
 def group_rules(config: DisclosureConfig) -> tuple:

@@ -10,7 +10,7 @@ import pytest
 from fixtures_harmonized import make_harmonized, make_large_harmonized
 
 from assets.indicators.cells import build_publication
-from quality.disclosure import DisclosureConfig, default_config, primary_cells
+from quality.disclosure import DisclosureConfig, default_config, min_band_valid, primary_cells
 
 CELL_COLUMNS = [
     "wave", "edition", "unit_type", "unit_id", "unit_name", "indicator_id", "measure",
@@ -20,7 +20,7 @@ CELL_COLUMNS = [
 ]  # fmt: skip
 RULES = {
     "unit_pooled", "unit_pooled_secondary", "pool_below_threshold", "group_below_threshold",
-    "item_below_threshold", "band", "secondary_group", "secondary_cell", "revision_group",
+    "item_below_threshold", "band", "band_too_narrow", "secondary_group", "secondary_cell", "revision_group",
     "revision_cell", "pool_widened_neighbour", "pool_widened_national_size", "pool_widened_all",
 }  # fmt: skip
 HIDDEN = ["share", "n_positive", "ci_low", "ci_high", "change_vs_previous", "change_ci_low"]
@@ -52,10 +52,15 @@ def test_primary_cell_rules() -> None:
     npos = np.array([2, 5, 0, 1, 10, 0, 11, 0])
     rule, display = primary_cells(nv, npos, cfg)
     assert rule.tolist() == [
-        "item_below_threshold", "band", "band", "band", None, None, "band",
+        "item_below_threshold", "band_too_narrow", "band", "band", None, None, "band",
         "item_below_threshold",
     ]  # fmt: skip
-    assert display.tolist()[:4] == ["for få svar", "over 90 %", "under 10 %", "under 10 %"]
+    assert display.tolist()[:4] == ["for få svar", "for få svar", "under 10 %", "under 10 %"]
+    # a band is shown only where it admits two counts: "under 10 %" at n = 10 can only be 0
+    nv = np.array([10, 11, 10, 11])
+    rule, _ = primary_cells(nv, np.array([0, 0, 10, 10]), cfg)
+    assert rule.tolist() == ["band_too_narrow", "band", "band_too_narrow", "band"]
+    assert min_band_valid(cfg) == 11
 
 
 def test_published_cells_follow_the_contract(pub) -> None:

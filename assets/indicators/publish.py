@@ -118,11 +118,14 @@ def units_table(
         if r.is_unit:
             pool_id = u.loc[(r.wave, r.unit_id), "pool_id"]
         shown = rule is None
-        display = (
-            str(int(respondents[i]))
-            if shown
-            else ("skjult" if rule.startswith(("secondary", "revision")) else f"under {t}")
-        )
+        if shown:
+            display = str(int(respondents[i]))
+        elif rule.startswith(("secondary", "revision")):
+            display = "skjult"
+        elif rule == "unit_pooled_secondary":
+            display = f"minst {t}"  # moved into the pool with t or more respondents
+        else:
+            display = f"under {t}"
         rows.append(
             dict(
                 wave=int(r.wave), edition=edition, unit_type=r.unit_type, unit_id=r.unit_id,
