@@ -3,11 +3,12 @@
 After the primary rules and the exact linear protection (quality.secondary), the candidate
 publication is audited with quality.interval_audit, which also models non-negativity,
 integrality, bands and the answer distribution. For every finding on a cell, candidates are the
-shown cells of the same wave and indicator, the national figure never among them. They are
-ranked by cost, those overlapping the revealed group first, and the first whose hiding removes
-a finding (checked by auditing the item again) is hidden. If none does, the cheapest
-overlapping candidate is hidden and the audit runs again. A finding that no candidate can
-remove raises DisclosureError naming the cell: nothing is published then.
+shown cells of the same wave and indicator that share a published parent with the revealed
+group, the national figure never among them. They are ranked by cost and the first whose hiding
+unpins the revealed value (checked by auditing that figure again) is hidden. If none does, the
+cheapest sibling unit is hidden (a unit's item rather than a parent) and the search repeats.
+A finding that no candidate can remove raises DisclosureError naming the cell: nothing is
+published then.
 
 Costs (`COST_WEIGHT` × the cell's valid answers): counties and pools are cheap, kommune and
 bydel items a little dearer, RHF, size class and Oslo's municipal figure dear, the nation never.
@@ -16,7 +17,7 @@ bydel items a little dearer, RHF, size class and Oslo's municipal figure dear, t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -25,7 +26,7 @@ from quality.interval_audit import AuditResult, Finding, audit
 
 COST_WEIGHT = {"county": 1.0, "pool": 1.0, "kommune": 2.0, "bydel": 2.0}
 COST_WEIGHT |= {"rhf": 20.0, "size_class": 20.0, "oslo": 20.0}
-MAX_TRIES = 25
+MAX_TRIES = 15
 MAX_ROUNDS = 200
 
 
@@ -38,6 +39,7 @@ class Tables:
     """Builds the published (cells, units, distribution) of a part of the internal cells."""
 
     publish: Callable[[pd.DataFrame], tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]
+    cache: dict = field(default_factory=dict)  # respondent audit per (wave, edition)
 
 
 def cost(kind: str, n_valid: float) -> float:
@@ -45,12 +47,14 @@ def cost(kind: str, n_valid: float) -> float:
 
 
 def _item_audit(
-    rows: pd.DataFrame, tables: Tables, config: DisclosureConfig, catalogue, item: str
-) -> list[Finding]:
+    rows: pd.DataFrame, tables: Tables, config: DisclosureConfig, catalogue, item: str,
+    focus: tuple[str, str] | None = None,
+) -> list[Finding]:  # fmt: skip
     cells, units, dist = tables.publish(rows)
     result: AuditResult = audit(
-        cells, units, dist, config, catalogue=catalogue, items=[item], change_columns=False
-    )
+        cells, units, dist, config, catalogue=catalogue, items=[item], change_columns=False,
+        respondents_cache=tables.cache, focus=focus,
+    )  # fmt: skip
     return [f for f in result.findings if f.quantity.startswith(f"{item}:")]
 
 
@@ -97,14 +101,20 @@ def _step(cells, sel, current, tables, members, kinds, config, catalogue, wave, 
     part = cells[sel]
     part_m = part[part["measure"] == measure] if measure in set(part["measure"]) else part
     shown = part_m[part_m["rule"].isna() & part_m["shown"]]
+    rows = []
+    for idx, r in zip(shown.index, shown.itertuples(index=False), strict=True):
+        key = (wave, r.unit_type, r.unit_id)
+        if r.unit_type != "national":
+            rows.append((idx, r, key, members.get(key, frozenset())))
+    parents = [m for _, _, _, m in rows if m & atoms]  # shown figures over the revealed group
+    near = frozenset().union(*parents) if parents else frozenset()
     cands = []
-    for idx, r in shown.iterrows():
-        key = (wave, r["unit_type"], r["unit_id"])
-        if r["unit_type"] == "national":
-            continue
-        kind = kinds.get(key, r["unit_type"])
-        overlap = bool(members.get(key, frozenset()) & atoms)
-        cands.append((0 if overlap else 1, cost(kind, r["n_valid"]), str(r["unit_id"]), idx, kind))
+    for idx, r, key, m in rows:
+        if not (m & near):
+            continue  # shares no published parent with the revealed group: cannot help
+        kind = kinds.get(key, r.unit_type)
+        sibling = kind in ("kommune", "bydel") and not (m & atoms)
+        cands.append((cost(kind, r.n_valid), 0 if sibling else 1, str(r.unit_id), idx, kind))
     cands.sort()
     if not cands:
         raise DisclosureError(
@@ -112,15 +122,18 @@ def _step(cells, sel, current, tables, members, kinds, config, catalogue, wave, 
             "national figure (" + f.line() + ")"
         )
     chosen = None
-    for _overlap, c, _, idx, kind in cands[:MAX_TRIES]:
+    focus = (f.unit_type, f.unit_id)
+    target = [g for g in current if (g.unit_type, g.unit_id) == focus]
+    for c, _sibling, _, idx, kind in cands[:MAX_TRIES]:
         old = _hide(cells, idx)
-        after = _item_audit(cells[sel], tables, config, catalogue, item)
-        if len(after) < len(current):
-            chosen, current = (idx, kind, c), after
+        after = _item_audit(cells[sel], tables, config, catalogue, item, focus)
+        if len(after) < len(target):
+            chosen = (idx, kind, c)
+            current = _item_audit(cells[sel], tables, config, catalogue, item)
             break
         cells.loc[idx, ["rule", "shown", "display"]] = old
-    if chosen is None:
-        _overlap, c, _, idx, kind = cands[0]
+    if chosen is None:  # no single complement suffices: the cheapest sibling unit, then retry
+        c, _sibling, _, idx, kind = min(cands, key=lambda x: (x[1], x[0], x[2]))
         _hide(cells, idx)
         current = _item_audit(cells[sel], tables, config, catalogue, item)
         chosen = (idx, kind, c)

@@ -172,7 +172,7 @@ class IntervalModel:
     def _mip(self, c: np.ndarray) -> np.ndarray:
         return self._solve(c, True)
 
-    def seed(self, rng: np.random.Generator, k: int = 4) -> None:
+    def seed(self, rng: np.random.Generator, k: int = 8) -> None:
         """Feasible integer tables from random objectives, to prove variation cheaply."""
         if not self._built:
             self.build()
@@ -314,6 +314,7 @@ class _Audit:
         self.rng = np.random.default_rng(seed)
         self.result = AuditResult()
         self.low_text, self.high_text = config.band_texts
+        self.focus: tuple[str, str] | None = None
 
     def add(self, w: _Wave, quantity: str, key: tuple[str, str], kind: str, iv, how: str):
         self.result.findings.append(
@@ -486,7 +487,10 @@ class _Audit:
             if r.unit_type in ATOM_TYPES and _display_bound(r.n_respondents_display)
             and _display_bound(r.n_respondents_display)[0] == "le"
         }  # fmt: skip
+        focus = self.focus
         for a in sorted(pooled):
+            if focus is not None and focus != ("pooled", a):
+                continue
             if a in known:
                 self.add(w, f"{item}:distribution", ("unit", a), "pooled_unit_shown", (0, 0),
                          "direct")  # fmt: skip
@@ -510,6 +514,8 @@ class _Audit:
             for m in measures
         }  # fmt: skip
         for key, rows in sorted(by_key.items()):
+            if focus is not None and focus != key:
+                continue
             atoms = w.members[key]
             for m, r in sorted(rows.items()):
                 q = f"{item}:{m}"
@@ -612,13 +618,19 @@ class _Audit:
             )  # fmt: skip
 
 
-def _waves(cells, units, dist) -> list[_Wave]:
+def _waves(cells, units, dist, cache: dict | None = None) -> list[_Wave]:
     out = []
     for (wave, edition), c in cells.groupby(["wave", "edition"], sort=True):
         u = units[units["wave"].astype(int) == int(wave)]
         if "edition" in u.columns:
             u = u[u["edition"].astype(str) == str(edition)]
-        atoms, members = memberships(u)
+        mk = ("members", int(wave), str(edition))
+        if cache is not None and mk in cache:
+            atoms, members = cache[mk]
+        else:
+            atoms, members = memberships(u)
+            if cache is not None:
+                cache[mk] = (atoms, members)
         d = None
         if dist is not None:
             d = dist[dist["wave"].astype(int) == int(wave)]
@@ -638,8 +650,15 @@ def audit(
     catalogue: Any = None,
     items: Iterable[str] | None = None,
     change_columns: bool = True,
+    respondents_cache: dict | None = None,
+    focus: tuple[str, str] | None = None,
 ) -> AuditResult:
-    """Audit published tables (and earlier editions: (cells, units, distribution) triples)."""
+    """Audit published tables (and earlier editions: (cells, units, distribution) triples).
+
+    respondents_cache: a dict kept between calls on the same units table (the protection's
+    repair loop); the respondent audit then runs once per wave and edition. focus: check only
+    the figure (unit_type, unit_id) of the items (("pooled", unit) for a pooled unit).
+    """
     start = time.perf_counter()
     cfg = config or default_config()
     if catalogue is None:
@@ -647,9 +666,16 @@ def audit(
 
         catalogue = load_catalogue()
     a = _Audit(cfg, catalogue)
+    a.focus = focus
     only = set(items) if items is not None else None
-    for w in _waves(cells, units, distribution):
-        r_iv = a.respondents(w)
+    for w in _waves(cells, units, distribution, respondents_cache):
+        ck = (w.wave, w.edition)
+        if respondents_cache is not None and ck in respondents_cache:
+            r_iv, w.unit_bounds = respondents_cache[ck]
+        else:
+            r_iv = a.respondents(w)
+            if respondents_cache is not None:
+                respondents_cache[ck] = (r_iv, w.unit_bounds)
         for item in sorted(set(w.cells["indicator_id"])):
             if only is None or item in only:
                 a.item(w, item, r_iv)
