@@ -93,6 +93,21 @@ def default_config() -> DisclosureConfig:
     return DisclosureConfig.load()
 
 
+TEXT_ORDER = ("unit_pooled", "item_below_threshold", "band", "band_too_narrow", "secondary")
+
+
+def rule_texts(config: DisclosureConfig | None = None, path: Path | str = CONFIG_FILE) -> dict:
+    """The bokmål text of every rule (quality/disclosure.yaml `texts`), numbers filled in."""
+    cfg = config or default_config()
+    raw = (yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}).get("texts", {})
+    values = dataclasses.asdict(cfg) | {
+        "band_low_pct": round(cfg.band_low * 100),
+        "band_high_pct": round(cfg.band_high * 100),
+        "band_min_valid": min_band_valid(cfg),
+    }
+    return {k: " ".join(str(v).split()).format(**values) for k, v in raw.items()}
+
+
 def primary_cells(
     n_valid: np.ndarray, n_positive: np.ndarray, config: DisclosureConfig
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -17,11 +17,13 @@ CELL_COLUMNS = [
     "n_respondents", "n_valid", "n_positive", "share", "ci_low", "ci_high", "ci_method",
     "display", "suppressed", "suppression_reason", "comparable_with_previous",
     "change_vs_previous", "change_ci_low", "change_ci_high", "change_significant",
+    "comparable_reason",
 ]  # fmt: skip
 RULES = {
     "unit_pooled", "unit_pooled_secondary", "pool_below_threshold", "group_below_threshold",
-    "item_below_threshold", "band", "band_too_narrow", "secondary_group", "secondary_cell", "revision_group",
-    "revision_cell", "pool_widened_neighbour", "pool_widened_national_size", "pool_widened_all",
+    "item_below_threshold", "band", "band_too_narrow", "secondary_group", "secondary_cell",
+    "revision_group", "revision_cell", "pool_widened_neighbour", "pool_widened_national_size",
+    "pool_widened_all",
 }  # fmt: skip
 HIDDEN = ["share", "n_positive", "ci_low", "ci_high", "change_vs_previous", "change_ci_low"]
 
@@ -242,3 +244,37 @@ def test_a_million_respondents_within_two_minutes() -> None:
     assert elapsed < 120, elapsed
     nat = pub.cells[(pub.cells["unit_type"] == "national")]
     assert (nat["n_respondents"] == 1_000_000).all()
+
+
+def test_change_reasons_are_honest(pub) -> None:
+    c = pub.internal_cells
+    reasons = {
+        None, "previous_suppressed", "question_changed", "geography_changed", "geography_split",
+        "unit_type", "suppressed", "no_previous",
+    }  # fmt: skip
+    assert set(pub.cells["comparable_reason"].dropna()) <= reasons
+    # comparable internally, previous figure withheld: its own reason, not a changed question
+    prev_hidden = c[c["internal_comparable"] & c["shown"] & ~c["comparable_with_previous"]]
+    assert len(prev_hidden) and (prev_hidden["comparable_reason"] == "previous_suppressed").all()
+    p = pub.cells
+    assert (p.loc[p["comparable_with_previous"], "comparable_reason"].isna()).all()
+    assert (p.loc[p["suppressed"], "comparable_reason"] == "suppressed").all()
+    cell = c.set_index(["wave", "unit_type", "unit_id", "indicator_id", "measure"])
+    key = ("overall_satisfied", "share_positive")
+    assert cell.loc[(2021, "kommune", "1507", *key), "comparable_reason"] == "geography_split"
+    assert cell.loc[(2019, "county", "50", *key), "comparable_reason"] in (
+        "geography_changed", "no_previous", "suppressed",
+    )  # fmt: skip
+
+
+def test_a_merge_is_comparable_only_with_every_predecessor() -> None:
+    # Moss 3002 (2020: Moss 0104 + Rygge 0136). 2017 had both predecessors, 2019 only Moss.
+    both = build_publication(make_harmonized(waves=(2017, 2021)))
+    cell = both.internal_cells.set_index(["wave", "unit_type", "unit_id", "indicator_id"])
+    row = cell.loc[(2021, "kommune", "3002", "overall_satisfied")]
+    assert row["previous_wave"] == 2017 and row["internal_comparable"]
+    one = build_publication(make_harmonized(waves=(2019, 2021)))
+    cell = one.internal_cells.set_index(["wave", "unit_type", "unit_id", "indicator_id"])
+    row = cell.loc[(2021, "kommune", "3002", "overall_satisfied")]
+    assert row["previous_wave"] == 2019 and not row["internal_comparable"]
+    assert row["comparable_reason"] == "geography_changed"

@@ -22,6 +22,7 @@ CELL_COLUMNS = [
     "n_respondents", "n_valid", "n_positive", "share", "ci_low", "ci_high", "ci_method",
     "display", "suppressed", "suppression_reason", "comparable_with_previous",
     "change_vs_previous", "change_ci_low", "change_ci_high", "change_significant",
+    "comparable_reason",
 ]  # fmt: skip
 NO_OWN_CELLS = ("unit_pooled", "unit_pooled_secondary", "pool_below_threshold")
 LOG_COLUMNS = ["wave", "edition", "unit_type", "unit_id", "indicator_id", "measure", "rule"]
@@ -64,6 +65,11 @@ def published_cells(cells: pd.DataFrame) -> pd.DataFrame:
     c["suppression_reason"] = c["rule"].astype(object).where(suppressed, None)
     c["comparable_with_previous"] = c["comparable_with_previous"].astype(bool) & ~suppressed
     c["change_significant"] = c["change_significant"].astype(bool) & ~suppressed
+    c["comparable_reason"] = (
+        c["comparable_reason"]
+        .astype(object)
+        .where(~suppressed | c["comparable_reason"].isna(), "suppressed")
+    )
     c["wave"] = c["wave"].astype("int64")
     return c[CELL_COLUMNS].reset_index(drop=True)
 
