@@ -3,7 +3,8 @@
 - harmonize: generate `make demo`'s deliveries (every wave, real sizes, anomalies) under <dir>
              and ingest them wave by wave into <dir>/harmonized.parquet (no Dagster);
 - measure:   build the publication of <dir>/harmonized.parquet with the current disclosure
-             control and audit it; print level shares, complement shares, answers lost and times.
+             control and audit it; print level shares, complement shares, answers lost and times
+             (an optional third argument: another checkout whose code builds the publication).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def main(argv: list[str]) -> int:
     else:
         from bench.disclosure_measure import measure
 
-        result = measure(root / "harmonized.parquet")
+        result = measure(root / "harmonized.parquet", argv[2] if len(argv) > 2 else None)
     result.update(seconds=time.perf_counter() - start, peak_rss_mb=own_peak_rss_mb())
     print(json.dumps(result, default=str))
     return 0

@@ -102,11 +102,14 @@ def _step(cells, sel, current, tables, members, kinds, config, catalogue, wave, 
     part_m = part[part["measure"] == measure] if measure in set(part["measure"]) else part
     shown = part_m[part_m["rule"].isna() & part_m["shown"]]
     rows = []
+    parents = []  # shown figures over the revealed group (the national figure included)
     for idx, r in zip(shown.index, shown.itertuples(index=False), strict=True):
         key = (wave, r.unit_type, r.unit_id)
+        m = members.get(key, frozenset())
+        if m & atoms:
+            parents.append(m)
         if r.unit_type != "national":
-            rows.append((idx, r, key, members.get(key, frozenset())))
-    parents = [m for _, _, _, m in rows if m & atoms]  # shown figures over the revealed group
+            rows.append((idx, r, key, m))
     near = frozenset().union(*parents) if parents else frozenset()
     cands = []
     for idx, r, key, m in rows:
