@@ -23,6 +23,7 @@ import pandas as pd
 
 from quality.disclosure import HIDDEN, DisclosureConfig
 from quality.interval_audit import AuditResult, Finding, audit
+from quality.secondary import DisclosureError
 
 COST_WEIGHT = {"county": 1.0, "pool": 1.0, "kommune": 2.0, "bydel": 2.0}
 COST_WEIGHT |= {"rhf": 20.0, "size_class": 20.0, "oslo": 20.0}
@@ -30,8 +31,6 @@ MAX_TRIES = 15
 MAX_ROUNDS = 200
 
 
-class DisclosureError(RuntimeError):
-    """No admissible complement protects a cell (the national figure is never a complement)."""
 
 
 @dataclass(frozen=True)

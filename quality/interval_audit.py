@@ -18,7 +18,9 @@ quality/disclosure.yaml's rules). Per wave and edition it models:
 Sensitive quantities, each of which must keep at least `audit_min_values` feasible integer
 values (DisclosureConfig): the respondents of a group shown as "under N" (a pooled unit or a
 group below the threshold), the positives of every banded or "for få svar" cell, the positives
-of every pooled unit for every measure. A hidden figure (withheld group, complementary cell)
+of every pooled unit for every measure (a pin that only restates a published 0 % or 100 %
+above it, itself shown under the rules with `band_max_valid` or more answers, is accepted:
+the rules allow that figure). A hidden figure (withheld group, complementary cell)
 or a residual group (a figure minus its exactly known members) whose value is pinned is a leak
 when the pinned value is itself sensitive: 1–9 respondents, 1–4 valid answers, or 0 %/100 % with
 fewer than `band_max_valid` valid answers. Across editions, every change new − old of a figure
@@ -488,6 +490,22 @@ class _Audit:
             and _display_bound(r.n_respondents_display)[0] == "le"
         }  # fmt: skip
         focus = self.focus
+
+        def extreme_parent(atoms: frozenset, m: str, iv, nv) -> bool:
+            """The pin only restates a rule-compliant published 0 % or 100 % above it."""
+            if hull_count(*iv) != 1:
+                return False
+            for key, rows in by_key.items():
+                r = rows.get(m)
+                if r is None or pd.isna(r.n_positive) or not atoms <= w.members[key]:
+                    continue
+                if r.n_valid >= cfg.band_max_valid and (
+                    (r.n_positive == 0 and iv[0] == 0)
+                    or (r.n_positive == r.n_valid and nv is not None and iv[0] == nv)
+                ):
+                    return True
+            return False
+
         for a in sorted(pooled):
             if focus is not None and focus != ("pooled", a):
                 continue
@@ -498,7 +516,7 @@ class _Audit:
             for m in measures:
                 iv = model.interval(*expr([a], positive[m]), need)
                 self.result.quantities += 1
-                if hull_count(*iv) < need:
+                if hull_count(*iv) < need and not extreme_parent(frozenset({a}), m, iv, None):
                     self.add(w, f"{item}:{m}", ("pooled", a), "small_group_answer", iv, "interval")
         exact_single = {
             m: {
@@ -529,12 +547,14 @@ class _Audit:
                 )
                 if sensitive:
                     iv = model.interval(*pos_e, need)
-                    if hull_count(*iv) < need:
+                    nv = float(r.n_valid) if pd.notna(r.n_valid) else None
+                    if hull_count(*iv) < need and not extreme_parent(atoms, m, iv, nv):
                         self.add(w, q, key, "sensitive_cell_pinned", iv, str(r.display))
                     continue
-                self._hidden_cell(w, q, key, model, pos_e, expr(atoms, valid))
+                restated = lambda iv, a=atoms, m=m: extreme_parent(a, m, iv, None)  # noqa: E731
+                self._hidden_cell(w, q, key, model, pos_e, expr(atoms, valid), restated)
 
-    def _hidden_cell(self, w, q, key, model, pos_e, val_e) -> None:
+    def _hidden_cell(self, w, q, key, model, pos_e, val_e, restated) -> None:
         """A hidden figure: leak if its positives (or negatives) are pinned in a small group."""
         cfg = self.cfg
         neg_c = dict(val_e[0])
@@ -548,6 +568,8 @@ class _Audit:
             nv = model.exact(*val_e)
             small = nv[0] >= 1 and nv[1] < cfg.item_threshold
             extreme = iv[0] == 0 and 1 <= nv[0] < cfg.band_max_valid
+            if what == "positive" and restated(iv):
+                small = extreme = False
             if small or extreme:
                 self.add(w, q, key, "hidden_cell_pinned", iv, f"{what} pinned, n_valid in {nv}")
                 return
@@ -561,6 +583,9 @@ class _Audit:
         done = [a for a in atoms if a in exact_single]
         nv = float(r.n_valid) - sum(float(exact_single[a].n_valid) for a in done)
         npos = float(r.n_positive) - sum(float(exact_single[a].n_positive) for a in done)
+        restates = r.n_valid >= cfg.band_max_valid and r.n_positive in (0, r.n_valid)
+        if restates:
+            return  # every member of a published 0 %/100 % figure is 0 %/100 %: the rules allow it
         if nv >= 1 and (nv < cfg.item_threshold or (nv < cfg.band_max_valid and npos in (0, nv))):
             self.add(w, q, key, "residual_cell", (npos, npos),
                      f"n_valid {nv:g} of " + ",".join(sorted(rest)))  # fmt: skip

@@ -25,6 +25,7 @@ GROUP_COST |= {"rhf": 20.0, "size_class": 20.0, "oslo": 40.0}
 CELL_COST = {"county": 1.0, "pool": 1.0, "kommune": 2.0, "bydel": 2.0}
 CELL_COST |= {"rhf": 20.0, "size_class": 20.0, "oslo": 20.0}
 NEVER = ("national",)
+UNIT_KINDS = ("kommune", "bydel")
 MAX_TESTS = 60
 
 
@@ -133,7 +134,7 @@ def _choose(
     figures: list[Figure], pool: list[Figure], previous: list[Previous], finding: Finding,
     group_level: bool,
 ) -> Figure:  # fmt: skip
-    """The cheapest candidate whose hiding breaks the finding; else the cheapest overlapping.
+    """The cheapest candidate whose hiding breaks the finding; else the best sibling unit.
 
     Candidates are tried in cost order (quality.secondary.cost); the national figure is never
     a candidate.
@@ -145,8 +146,52 @@ def _choose(
         f.shown = True
         if broken:
             return f
+    # No single figure suffices: withhold the sibling unit that shares the most published
+    # parents with the revealed group (it joins every subtraction at once), cheapest first,
+    # rather than a parent; a parent only where no unit is left.
+    covering = [f for f in figures if f.shown and finding.atoms <= f.atoms]
+    units = [f for f in ranked if f.kind in UNIT_KINDS and not f.atoms & finding.atoms]
+    if units:
+        return min(
+            units,
+            key=lambda f: (-sum(f.atoms <= c.atoms for c in covering), cost(f, group_level), f.key),
+        )
     inside = [f for f in ranked if f.atoms & finding.atoms]
     return inside[0] if inside else ranked[0]
+
+
+REVISION_ORDER = {"county": 0, "size_class": 1, "rhf": 2, "oslo": 3, "kommune": 4, "bydel": 4}
+REVISION_ORDER |= {"pool": 5, "national": 6}
+
+
+def _choose_revision(
+    figures: list[Figure], pool: list[Figure], previous: list[Previous], finding: Finding,
+    aggregates_first: bool,
+) -> Figure:  # fmt: skip
+    """For a change across editions: the first figure (aggregates first, national last) whose
+    hiding breaks it; else the best sibling (the order used before cost-based complements).
+    The change of the national figure itself can only be hidden by the national figure."""
+    covering = [f for f in figures if f.shown and finding.atoms <= f.atoms]
+    order = REVISION_ORDER
+    inside = sorted(
+        (f for f in pool if f.atoms & finding.atoms),
+        key=lambda f: (order.get(f.kind, 4), f.size, f.key),
+    )
+    outside = sorted(
+        (f for f in pool if not f.atoms & finding.atoms),
+        key=lambda f: (
+            -sum(f.atoms <= c.atoms for c in covering), order.get(f.kind, 4), f.size, f.key,
+        ),
+    )  # fmt: skip
+    for f in [*inside, *outside][:MAX_TESTS]:
+        f.shown = False
+        broken = not _still_derivable(figures, previous, finding)
+        f.shown = True
+        if broken:
+            return f
+    if aggregates_first and inside and order.get(inside[0].kind, 4) < order["kommune"]:
+        return inside[0]
+    return outside[0] if outside else inside[0]
 
 
 def protect(
@@ -156,8 +201,10 @@ def protect(
     """Hide figures (set shown=False in place) until the audit finds nothing.
 
     Each finding is broken by the cheapest figure whose hiding makes it underivable (see
-    `cost`; `group_level`: whole groups, weighted by respondents). Raises DisclosureError when
-    only the national figure is left to hide.
+    `cost`; `group_level`: whole groups, weighted by respondents). The national figure is never
+    a complement within an edition: DisclosureError when only it is left. Changes across
+    editions keep the earlier order (aggregates first, national last: its own new − old can
+    only be hidden by it), logged as revisions.
     """
     decisions: list[Decision] = []
     while True:
@@ -165,6 +212,14 @@ def protect(
         if not findings:
             return decisions
         finding = findings[0]
+        if finding.kind == "small_change":  # across editions: as before this change
+            pool = [f for f in figures if f.shown and hideable(f)]
+            if not pool:
+                return decisions
+            chosen = _choose_revision(figures, pool, previous, finding, group_level)
+            chosen.shown = False
+            decisions.append(Decision(chosen.key, True, finding, cost(chosen, group_level)))
+            continue
         pool = [f for f in figures if f.shown and hideable(f) and f.kind not in NEVER]
         if not pool:
             raise DisclosureError(
@@ -173,6 +228,4 @@ def protect(
             )
         chosen = _choose(figures, pool, previous, finding, group_level)
         chosen.shown = False
-        decisions.append(
-            Decision(chosen.key, finding.kind == "small_change", finding, cost(chosen, group_level))
-        )
+        decisions.append(Decision(chosen.key, False, finding, cost(chosen, group_level)))
