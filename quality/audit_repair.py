@@ -31,8 +31,6 @@ MAX_TRIES = 15
 MAX_ROUNDS = 200
 
 
-
-
 @dataclass(frozen=True)
 class Tables:
     """Builds the published (cells, units, distribution) of a part of the internal cells."""

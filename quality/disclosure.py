@@ -10,8 +10,10 @@ Primary rules (thresholds in quality/disclosure.yaml):
 - `item_below_threshold`: fewer than `item_threshold` valid answers: "for få svar".
 - `band`: fewer than `band_max_valid` valid answers and a share below `band_low` or above
   `band_high` (which includes every 0 % and 100 %): shown as "under 10 %" / "over 90 %". Banding
-  all near-extreme shares, not only 0/100 %, keeps the band from meaning "exactly 0". With 10 or
-  fewer valid answers "under 10 %" can still only be 0; that is inherent in the rule.
+  all near-extreme shares, not only 0/100 %, keeps the band from meaning "exactly 0".
+- `band_too_narrow`: a band is shown only where it admits at least `audit_min_values` counts
+  (with the defaults from 11 valid answers: "under 10 %" at n ≤ 10 can only be 0); otherwise
+  the cell is withheld and shown as "for få svar".
 A suppressed or banded cell has null share, n_positive, CI and change; n_valid stays (the
 "n" of the figure) unless the whole group is withheld.
 
@@ -32,8 +34,14 @@ covers. Protected, for respondents and, per indicator and measure, for (n_valid,
    it is a newly delivered unit whose own figures are published anyway.
 Not modelled: combinations across waves (different respondents; change_vs_previous uses only
 shown cells) and three-way comparisons of editions (each earlier edition is compared with the
-new one). Hiding is greedy and deterministic: aggregates before units, fewest answers first,
-national last; every decision is logged with the units whose group it protects.
+new one). Hiding is greedy, deterministic and by cost (quality.secondary.cost): the cheapest
+figure whose hiding breaks a finding; the national figure is never a complement within an
+edition (DisclosureError names the units instead); across editions the earlier order stays.
+
+Then the interval audit (quality.interval_audit, also the blocking disclosure_attack gate)
+checks the candidate publication with non-negativity, integrality, bands and the answer
+distribution; quality.audit_repair hides cost-ranked complements until it finds nothing.
+Every decision is logged with the rule, the figure it protects and its cost.
 """
 
 from __future__ import annotations

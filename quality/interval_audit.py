@@ -517,6 +517,8 @@ class _Audit:
                 iv = model.interval(*expr([a], positive[m]), need)
                 self.result.quantities += 1
                 if hull_count(*iv) < need and not extreme_parent(frozenset({a}), m, iv, None):
+                    if model.exact(*expr([a], valid))[1] < 1:
+                        continue  # no valid answer at all: nothing to reveal
                     self.add(w, f"{item}:{m}", ("pooled", a), "small_group_answer", iv, "interval")
         exact_single = {
             m: {
@@ -548,6 +550,8 @@ class _Audit:
                 if sensitive:
                     iv = model.interval(*pos_e, need)
                     nv = float(r.n_valid) if pd.notna(r.n_valid) else None
+                    if nv == 0:
+                        continue  # no valid answers: nothing to reveal
                     if hull_count(*iv) < need and not extreme_parent(atoms, m, iv, nv):
                         self.add(w, q, key, "sensitive_cell_pinned", iv, str(r.display))
                     continue
