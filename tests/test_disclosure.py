@@ -278,3 +278,25 @@ def test_a_merge_is_comparable_only_with_every_predecessor() -> None:
     row = cell.loc[(2021, "kommune", "3002", "overall_satisfied")]
     assert row["previous_wave"] == 2019 and not row["internal_comparable"]
     assert row["comparable_reason"] == "geography_changed"
+
+
+def test_rule_texts_come_from_the_config() -> None:
+    from assets.consumers.report_model import DEFAULT_RULES
+    from assets.consumers.texts import about, rules_from_config
+
+    strict = rules_from_config(default_config().replace(unit_threshold=15, band_max_valid=25))
+    text = strict["suppression_text"]
+    assert "minst 15 personer" in text and "færre enn 25 gyldige svar" in text
+    assert "0 % eller 100 %" not in text and "færre enn 11 gyldige svar" in text
+    assert rules_from_config() == DEFAULT_RULES  # the consumers' rules are the config's
+    body = about(2023, strict)[-1]["body"]
+    assert body == text
+
+
+def test_a_unit_moved_into_a_pool_is_not_shown_as_under_the_threshold() -> None:
+    cfg = default_config().replace(pool_min_respondents=40)  # small units alone cannot reach it
+    u = build_publication(make_harmonized(waves=(2017,)), config=cfg).units
+    moved = u[u["pool_reason"].fillna("").str.contains("har minst")]
+    assert len(moved) and (moved["n_respondents_display"] == "minst 10").all()
+    pooled = u[u["unit_type"].isin(["kommune", "bydel"]) & u["pool_id"].notna()]
+    assert set(pooled["n_respondents_display"]) == {"under 10", "minst 10"}
