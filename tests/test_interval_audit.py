@@ -319,3 +319,22 @@ def test_what_the_audit_calls_safe_has_two_feasible_values(seed: int) -> None:
             assert len(feasible[("atom", a.unit_id)]) >= 2, (seed, a.unit_id)
             checked += 1
     assert checked + len(found.findings) > 0  # every table has a sensitive quantity
+
+
+def test_the_protected_publication_passes_and_unprotected_fails() -> None:
+    from fixtures_harmonized import make_harmonized
+
+    from assets.indicators.cells import build_publication
+
+    h = make_harmonized()
+    pub = build_publication(h)
+    gate = disclosure_gate(pub.cells, pub.units, distribution=pub.distribution)
+    assert gate.passed, gate.details[:5]
+    assert (
+        not pub.cells.loc[pub.cells["unit_type"] == "national", "suppression_reason"]
+        .fillna("")
+        .str.startswith("secondary")
+        .any()
+    )  # the national figure is never a complement
+    off = build_publication(h, config=CFG.replace(secondary_protection=False))
+    assert not disclosure_gate(off.cells, off.units, distribution=off.distribution).passed
