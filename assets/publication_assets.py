@@ -53,7 +53,9 @@ def indicator_cells(context: dg.AssetExecutionContext, data: DataZonesResource):
     gates = [
         cells_gate(publication.cells, units, docs / "cells_expectations" / context.run_id),
         totals_gate(publication.internal_cells, docs / "cell_totals" / context.run_id),
-        disclosure_gate(publication.cells, publication.units),
+        disclosure_gate(
+            publication.cells, publication.units, distribution=publication.distribution
+        ),
     ]
     for gate in gates:
         yield gate_check_result(gate)

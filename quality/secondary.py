@@ -26,6 +26,7 @@ CELL_COST = {"county": 1.0, "pool": 1.0, "kommune": 2.0, "bydel": 2.0}
 CELL_COST |= {"rhf": 20.0, "size_class": 20.0, "oslo": 20.0}
 NEVER = ("national",)
 UNIT_KINDS = ("kommune", "bydel")
+CHEAP_KINDS = ("county", "pool")
 MAX_TESTS = 60
 
 
@@ -146,10 +147,13 @@ def _choose(
         f.shown = True
         if broken:
             return f
-    # No single figure suffices: withhold the sibling unit that shares the most published
-    # parents with the revealed group (it joins every subtraction at once), cheapest first,
-    # rather than a parent; a parent only where no unit is left.
+    # No single figure suffices: withhold the cheapest county or pool over the revealed group;
+    # else the sibling unit that shares the most published parents with it (it joins every
+    # subtraction at once) rather than an expensive parent; a parent only where no unit is left.
     covering = [f for f in figures if f.shown and finding.atoms <= f.atoms]
+    cheap = [f for f in ranked if f.kind in CHEAP_KINDS and f.atoms & finding.atoms]
+    if cheap:  # a county or pool over the revealed group costs least
+        return cheap[0]
     units = [f for f in ranked if f.kind in UNIT_KINDS and not f.atoms & finding.atoms]
     if units:
         return min(
