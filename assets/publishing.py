@@ -8,7 +8,6 @@ edition of its wave.
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,29 +39,9 @@ def valid_units_by_wave(harmonized: pd.DataFrame) -> dict[int, set[str]]:
 def disclosure_with_editions(
     cells: pd.DataFrame, units: pd.DataFrame, distribution: pd.DataFrame, earlier: Sequence
 ) -> GateResult:
-    """The attacker on this edition and every earlier edition of the wave.
-
-    `earlier` holds objects with .cells, .units and .distribution. A gate that takes them as
-    keyword arguments gets them so; otherwise the attacker gets their cells and units.
-    """
-    params = inspect.signature(disclosure_gate).parameters
-    if "earlier_editions" in params:
-        return disclosure_gate(
-            cells, units, distribution=distribution, earlier_editions=list(earlier)
-        )
-    if not earlier:
-        return disclosure_gate(cells, units)
-    from quality.attacker import attack
-
-    leaks = attack(
-        cells,
-        units,
-        previous_cells=pd.concat([e.cells for e in earlier], ignore_index=True),
-        previous_units=pd.concat([e.units for e in earlier], ignore_index=True),
-    )
-    details = [f"wave {k.wave} {k.indicator_id or ''} {k.kind}: {k.how}" for k in leaks[:50]]
-    summary = f"{len(leaks)} derivable small groups found (with {len(earlier)} earlier editions)"
-    return GateResult("disclosure_attack", not leaks, summary, details)
+    """The interval audit on this edition and every earlier edition of the wave (objects with
+    .cells, .units and .distribution)."""
+    return disclosure_gate(cells, units, distribution=distribution, earlier_editions=list(earlier))
 
 
 def edition_ledger(ledger: pd.DataFrame, candidate) -> pd.DataFrame:

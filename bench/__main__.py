@@ -1,4 +1,4 @@
-"""`python -m bench [ingest|indicators|publish|all]`: run benchmark scenarios, print figures."""
+"""`python -m bench [ingest|indicators|publish|disclosure|all]`: run scenarios, print figures."""
 
 from __future__ import annotations
 

@@ -57,7 +57,9 @@ def indicators(root: Path) -> dict:
         totals_gate(publication.internal_cells, harmonized, _ledger_of(harmonized), None),
     ]
     gx += time.perf_counter() - start
-    gates.append(disclosure_gate(publication.cells, publication.units))
+    gates.append(
+        disclosure_gate(publication.cells, publication.units, distribution=publication.distribution)
+    )
     failed = [g.name for g in gates if not g.passed]
     out = root / "published"
     out.mkdir(exist_ok=True)

@@ -104,6 +104,77 @@ def publish() -> bool:
     return ok
 
 
+# `make bench SCENARIO=disclosure` before this change (main at 6598f9a, same generated demo
+# data): printed for comparison unless BRUKERSTEMME_BENCH_BEFORE names a checkout to measure.
+BEFORE_DEMO = {
+    "national_complements": 17, "complement_share_rhf": 0.5625,
+    "complement_share_size_class": 0.4935, "answers_lost_to_complements": 142935,
+    "withheld_share_national": 0.1466, "withheld_share_rhf": 0.6056,
+    "withheld_share_county": 0.5629, "withheld_share_size_class": 0.4935,
+    "withheld_share_pool": 0.0385, "withheld_share_kommune": 0.1051,
+    "withheld_share_bydel": 0.0758,
+    "oslo_published_by_wave": {"2021": False, "2023": False, "2025": True},
+}  # fmt: skip
+LEVELS = ("national", "rhf", "county", "size_class", "pool", "kommune", "bydel")
+
+
+def _disclosure_report(name: str, after: dict, before: dict | None) -> bool:
+    print(f"\nscenario disclosure ({name}): {after['cells']:,} published cells")
+    print(f"  leaks found by the interval audit: {after['audit_leaks']} ({after['audit_summary']})")
+    print(f"  national cells withheld as complements: {after['national_complements']}")
+    oslo = after["oslo_published_by_wave"]
+    print(f"  Oslo's municipal figure published by wave: {oslo or 'no bydeler'}")
+    for level in ("rhf", "size_class"):
+        print(f"  {level} cells withheld as complements: {after[f'complement_share_{level}']:.1%}")
+    lost = after["answers_lost_to_complements"]
+    line = f"  answers lost to complements (sum of n_valid): {lost:,}"
+    if before:
+        line += f" (before: {before['answers_lost_to_complements']:,})"
+    print(line)
+    print("  share of cells withheld per level (before → after):")
+    for level in LEVELS:
+        b = before.get(f"withheld_share_{level}") if before else None
+        a = after.get(f"withheld_share_{level}")
+        if a is None:
+            continue
+        print(f"    {level:11} {'' if b is None else f'{b:.1%} → '}{a:.1%}")
+    secs = after["build_publication_seconds"] + after["audit_seconds"]
+    print(f"  build with protection {after['build_publication_seconds']:.1f} s, "
+          f"audit gate {after['audit_seconds']:.1f} s (together {secs:.1f} s)")  # fmt: skip
+    ok = (
+        after["audit_leaks"] == 0 and after["audit_passed"] and after["national_complements"] == 0
+        and all(oslo.values())
+        and after["complement_share_rhf"] <= 0.2 and after["complement_share_size_class"] <= 0.2
+        and (before is None or lost <= before["answers_lost_to_complements"] / 2)
+    )  # fmt: skip
+    print(f"  targets: {'met' if ok else 'NOT met'}")
+    return ok
+
+
+def disclosure() -> bool:
+    """Disclosure control on `make demo`'s data (and the 1 M scenario with BENCH_1M=1)."""
+    root = OUT / "disclosure-demo"
+    if not (root / "harmonized.parquet").exists():
+        run_step("generate + ingest demo deliveries", "bench.disclosure_steps", "harmonize",
+                 str(root))  # fmt: skip
+    before = BEFORE_DEMO
+    if os.environ.get("BRUKERSTEMME_BENCH_BEFORE"):
+        step = run_step("before (other checkout)", "bench.disclosure_steps", "measure", str(root),
+                        os.environ["BRUKERSTEMME_BENCH_BEFORE"])  # fmt: skip
+        before = step.result
+    step = run_step("build publication + audit", "bench.disclosure_steps", "measure", str(root))
+    print(step.line())
+    ok = _disclosure_report("demo data", step.result, before)
+    if os.environ.get("BENCH_1M"):
+        big = str(_harmonized())
+        step = run_step("1 M: build publication + audit", "bench.disclosure_steps", "measure", big)
+        print(step.line())
+        ok &= _disclosure_report("1 M respondents, every municipality", step.result, None)
+        secs = step.result["build_publication_seconds"] + step.result["audit_seconds"]
+        print(f"  1 M audit plus suppression ≤ 30 s: {'met' if secs <= 30 else 'NOT met'}")
+    return ok
+
+
 def late() -> bool:
     from bench.late import late as run
 
@@ -111,3 +182,4 @@ def late() -> bool:
 
 
 SCENARIOS = {"ingest": ingest, "indicators": indicators, "publish": publish, "late": late}
+SCENARIOS["disclosure"] = disclosure

@@ -1,7 +1,10 @@
 """The differencing attacker: tries every subtraction on the published tables only.
 
 Independent of the protection code: it reads nothing but published cells and units (of this
-edition and, optionally, earlier editions of the same wave) and does plain set arithmetic.
+edition and, optionally, earlier editions of the same wave) and does plain set arithmetic. It
+is a second opinion beside the interval audit (quality.interval_audit, the blocking gate): it
+models no bands or non-negativity, only exact subtraction. A closure that exceeds its limits
+raises AttackIncomplete rather than reporting "nothing found".
 
 What it knows: every figure's value (n_respondents; per indicator and measure n_valid and
 n_positive where shown) and, from the units table, which kommuner/bydeler each national, RHF,
@@ -33,7 +36,11 @@ import pandas as pd
 from quality.disclosure import DisclosureConfig, default_config
 
 MAX_SETS = 20_000
-ROUNDS = 8
+ROUNDS = 12
+
+
+class AttackIncomplete(RuntimeError):
+    """The closure did not finish within its limits: no verdict (never a silent pass)."""
 
 
 @dataclass(frozen=True)
@@ -113,10 +120,14 @@ def closure(figures: dict, remove: dict[str, tuple]) -> dict[frozenset, tuple]:
                 ):
                     new.setdefault(a | b, tuple(x + y for x, y in zip(va, vb, strict=True)))
         new = {k: v for k, v in new.items() if k not in known}
-        if not new or len(known) + len(new) > MAX_SETS:
-            break
+        if not new:
+            return known
+        if len(known) + len(new) > MAX_SETS:
+            raise AttackIncomplete(
+                f"subtraction closure exceeds {MAX_SETS} sets: the attack cannot finish"
+            )
         known.update(new)
-    return known
+    raise AttackIncomplete(f"subtraction closure still growing after {ROUNDS} rounds")
 
 
 def _small(count: tuple, values: tuple, cfg: DisclosureConfig) -> bool:

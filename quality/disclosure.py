@@ -10,8 +10,10 @@ Primary rules (thresholds in quality/disclosure.yaml):
 - `item_below_threshold`: fewer than `item_threshold` valid answers: "for få svar".
 - `band`: fewer than `band_max_valid` valid answers and a share below `band_low` or above
   `band_high` (which includes every 0 % and 100 %): shown as "under 10 %" / "over 90 %". Banding
-  all near-extreme shares, not only 0/100 %, keeps the band from meaning "exactly 0". With 10 or
-  fewer valid answers "under 10 %" can still only be 0; that is inherent in the rule.
+  all near-extreme shares, not only 0/100 %, keeps the band from meaning "exactly 0".
+- `band_too_narrow`: a band is shown only where it admits at least `audit_min_values` counts
+  (with the defaults from 11 valid answers: "under 10 %" at n ≤ 10 can only be 0); otherwise
+  the cell is withheld and shown as "for få svar".
 A suppressed or banded cell has null share, n_positive, CI and change; n_valid stays (the
 "n" of the figure) unless the whole group is withheld.
 
@@ -32,14 +34,21 @@ covers. Protected, for respondents and, per indicator and measure, for (n_valid,
    it is a newly delivered unit whose own figures are published anyway.
 Not modelled: combinations across waves (different respondents; change_vs_previous uses only
 shown cells) and three-way comparisons of editions (each earlier edition is compared with the
-new one). Hiding is greedy and deterministic: aggregates before units, fewest answers first,
-national last; every decision is logged with the units whose group it protects.
+new one). Hiding is greedy, deterministic and by cost (quality.secondary.cost): the cheapest
+figure whose hiding breaks a finding; the national figure is never a complement within an
+edition (DisclosureError names the units instead); across editions the earlier order stays.
+
+Then the interval audit (quality.interval_audit, also the blocking disclosure_attack gate)
+checks the candidate publication with non-negativity, integrality, bands and the answer
+distribution; quality.audit_repair hides cost-ranked complements until it finds nothing.
+Every decision is logged with the rule, the figure it protects and its cost.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +76,8 @@ class DisclosureConfig:
     differencing_threshold: int = 10
     secondary_protection: bool = True
     size_class_bounds: tuple[int, ...] = (5000, 20000, 50000)
+    audit_min_values: int = 2
+    audit_time_limit_seconds: float = 120.0
 
     @classmethod
     def load(cls, path: Path | str = CONFIG_FILE, **overrides: Any) -> DisclosureConfig:
@@ -90,6 +101,21 @@ def default_config() -> DisclosureConfig:
     return DisclosureConfig.load()
 
 
+TEXT_ORDER = ("unit_pooled", "item_below_threshold", "band", "band_too_narrow", "secondary")
+
+
+def rule_texts(config: DisclosureConfig | None = None, path: Path | str = CONFIG_FILE) -> dict:
+    """The bokmål text of every rule (quality/disclosure.yaml `texts`), numbers filled in."""
+    cfg = config or default_config()
+    raw = (yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}).get("texts", {})
+    values = dataclasses.asdict(cfg) | {
+        "band_low_pct": round(cfg.band_low * 100),
+        "band_high_pct": round(cfg.band_high * 100),
+        "band_min_valid": min_band_valid(cfg),
+    }
+    return {k: " ".join(str(v).split()).format(**values) for k, v in raw.items()}
+
+
 def primary_cells(
     n_valid: np.ndarray, n_positive: np.ndarray, config: DisclosureConfig
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +131,34 @@ def primary_cells(
     low, high = small & (share < config.band_low), small & (share > config.band_high)
     rule[low | high] = "band"
     display[low], display[high] = config.band_texts
+    lo_n, hi_n = band_counts(nv, config)
+    narrow = (low & (lo_n < config.audit_min_values)) | (high & (hi_n < config.audit_min_values))
+    rule[narrow], display[narrow] = "band_too_narrow", TOO_FEW
     return rule, display
+
+
+def band_counts(n_valid: np.ndarray, config: DisclosureConfig) -> tuple[np.ndarray, np.ndarray]:
+    """How many positive counts "under X %" and "over Y %" admit at each n_valid.
+
+    Share < p/q means q·positive ≤ p·n − 1; share > P/Q means Q·positive ≥ P·n + 1.
+    """
+    nv = np.asarray(n_valid, dtype=np.int64)
+    lo, hi = (
+        Fraction(config.band_low).limit_denominator(1000),
+        Fraction(config.band_high).limit_denominator(1000),
+    )
+    under = np.maximum(0, (lo.numerator * nv - 1) // lo.denominator + 1)
+    first_over = -((-(hi.numerator * nv + 1)) // hi.denominator)
+    over = np.maximum(0, nv - first_over + 1)
+    return under, over
+
+
+def min_band_valid(config: DisclosureConfig) -> int:
+    """The smallest n_valid at which both bands admit `audit_min_values` counts."""
+    nv = np.arange(0, max(config.band_max_valid, 1) + 1)
+    lo, hi = band_counts(nv, config)
+    ok = np.flatnonzero((lo >= config.audit_min_values) & (hi >= config.audit_min_values))
+    return int(ok[0]) if len(ok) else config.band_max_valid
 
 
 def group_rules(config: DisclosureConfig) -> tuple:

@@ -7,13 +7,13 @@ warehouse/quality/<gate>/<run id>.{json,html}.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from quality.attacker import attack
 from quality.disclosure import DisclosureConfig
 from quality.gx_runner import (
     SuiteResult,
@@ -22,6 +22,7 @@ from quality.gx_runner import (
     validate_cells,
     validate_harmonized,
 )
+from quality.interval_audit import AuditIncomplete, audit
 from reference import geography
 
 
@@ -113,14 +114,38 @@ def accepted_rows_by_wave(ledger: pd.DataFrame) -> dict[int, int]:
 
 
 def disclosure_gate(
-    cells: pd.DataFrame, units: pd.DataFrame, config: DisclosureConfig | None = None
+    cells: pd.DataFrame,
+    units: pd.DataFrame,
+    config: DisclosureConfig | None = None,
+    *,
+    distribution: pd.DataFrame | None = None,
+    earlier_editions: Sequence[Any] = (),
+    previous_editions: pd.DataFrame | None = None,
+    previous_units: pd.DataFrame | None = None,
 ) -> GateResult:
-    """The attacker plays every subtraction on the published tables; any leak fails."""
-    leaks = attack(cells, units, config=config)
-    details = [f"wave {k.wave} {k.indicator_id or ''} {k.kind}: {k.how}" for k in leaks[:50]]
-    return GateResult(
-        "disclosure_attack", not leaks, f"{len(leaks)} derivable small groups found", details
+    """The interval audit (quality.interval_audit) of everything that goes to published/.
+
+    cells, units, distribution: the published tables of this edition (every wave in them).
+    earlier_editions: earlier editions of the same waves, each an object with `.cells`,
+    `.units` and `.distribution` DataFrames (a Publication, or anything alike); or, in the
+    older form, previous_editions (their cells) with previous_units. The audit models
+    new − old differences against each of them. Any finding fails the gate; an audit that
+    cannot finish (solver limit, inconsistent tables) fails it too, with the reason.
+    """
+    earlier = [(e.cells, e.units, getattr(e, "distribution", None)) for e in earlier_editions]
+    if previous_editions is not None and previous_units is not None:
+        earlier.append((previous_editions, previous_units, None))
+    try:
+        result = audit(cells, units, distribution, config, earlier=earlier)
+    except AuditIncomplete as exc:
+        return GateResult("disclosure_attack", False, f"audit could not finish: {exc}", [str(exc)])
+    details = [f.line() for f in result.findings[:200]]
+    summary = (
+        f"{len(result.findings)} derivable sensitive values found "
+        f"({result.quantities} quantities, {result.solves} LP/MIP solves, "
+        f"{result.seconds:.1f} s)"
     )
+    return GateResult("disclosure_attack", result.passed, summary, details)
 
 
 # Whole-file reasons of files that held no table (rows_in 0, nothing to count): the same codes as

@@ -2,10 +2,10 @@
 
 Works on one count type at a time (respondents, or (n_valid, n_positive) of one indicator) for
 one wave. `protect` repeatedly audits the shown figures with quality.linear_audit against the
-true counts, takes the first finding, and hides the first candidate figure (in a fixed order:
-county, size class, RHF, Oslo's aggregate, units and pools with the fewest answers, national
-last) whose hiding makes that finding underivable. Every hidden figure is returned with the
-finding it prevents. Deterministic: same input, same decisions.
+true counts, takes the first finding, and hides the cheapest candidate figure (`cost`: weight
+of its kind × its size; the national figure is never a candidate) whose hiding makes that
+finding underivable. Every hidden figure is returned with the finding it prevents and its cost.
+Deterministic: same input, same decisions.
 """
 
 from __future__ import annotations
@@ -17,9 +17,21 @@ from quality.linear_audit import Finding, Row, Values, build_system, derivable
 from quality.linear_audit import small_changes as find_changes
 from quality.linear_audit import small_groups as find_groups
 
-HIDE_ORDER = {"county": 0, "size_class": 1, "rhf": 2, "oslo": 3, "kommune": 4, "bydel": 4}
-HIDE_ORDER |= {"pool": 5, "national": 6}
+# Cost weights per kind (× respondents for whole groups, × valid answers for cells). Counties,
+# pools and single items are cheap; RHF, size class, Oslo's municipal figure and every unit
+# with its own figures (≥ 10 respondents) are dear; the national figure is never hidden.
+GROUP_COST = {"county": 1.0, "pool": 1.0, "kommune": 10.0, "bydel": 10.0}
+GROUP_COST |= {"rhf": 20.0, "size_class": 20.0, "oslo": 40.0}
+CELL_COST = {"county": 1.0, "pool": 1.0, "kommune": 2.0, "bydel": 2.0}
+CELL_COST |= {"rhf": 20.0, "size_class": 20.0, "oslo": 20.0}
+NEVER = ("national",)
+UNIT_KINDS = ("kommune", "bydel")
+CHEAP_KINDS = ("county", "pool")
 MAX_TESTS = 60
+
+
+class DisclosureError(RuntimeError):
+    """A small group cannot be protected without hiding the national figure."""
 
 
 @dataclass
@@ -55,6 +67,7 @@ class Decision:
     key: tuple[str, str]
     revision: bool
     finding: Finding
+    cost: float = 0.0
 
 
 def _changed(figures: list[Figure], prev: Previous) -> set[str]:
@@ -112,49 +125,90 @@ def _still_derivable(figures: list[Figure], previous: list[Previous], finding: F
     return derivable(system, finding.atoms, change=finding.kind == "small_change")
 
 
+def cost(f: Figure, group_level: bool) -> float:
+    """What hiding the figure costs users: weight of its kind × its answers (or respondents)."""
+    weights = GROUP_COST if group_level else CELL_COST
+    return weights.get(f.kind, 2.0) * max(f.size, 1.0)
+
+
 def _choose(
+    figures: list[Figure], pool: list[Figure], previous: list[Previous], finding: Finding,
+    group_level: bool,
+) -> Figure:  # fmt: skip
+    """The cheapest candidate whose hiding breaks the finding; else the best sibling unit.
+
+    Candidates are tried in cost order (quality.secondary.cost); the national figure is never
+    a candidate.
+    """
+    ranked = sorted(pool, key=lambda f: (cost(f, group_level), f.key))
+    for f in ranked[:MAX_TESTS]:
+        f.shown = False
+        broken = not _still_derivable(figures, previous, finding)
+        f.shown = True
+        if broken:
+            return f
+    # No single figure suffices: withhold the cheapest county or pool over the revealed group;
+    # else the sibling unit that shares the most published parents with it (it joins every
+    # subtraction at once) rather than an expensive parent; a parent only where no unit is left.
+    covering = [f for f in figures if f.shown and finding.atoms <= f.atoms]
+    cheap = [f for f in ranked if f.kind in CHEAP_KINDS and f.atoms & finding.atoms]
+    if cheap:  # a county or pool over the revealed group costs least
+        return cheap[0]
+    units = [f for f in ranked if f.kind in UNIT_KINDS and not f.atoms & finding.atoms]
+    if units:
+        return min(
+            units,
+            key=lambda f: (-sum(f.atoms <= c.atoms for c in covering), cost(f, group_level), f.key),
+        )
+    inside = [f for f in ranked if f.atoms & finding.atoms]
+    return inside[0] if inside else ranked[0]
+
+
+REVISION_ORDER = {"county": 0, "size_class": 1, "rhf": 2, "oslo": 3, "kommune": 4, "bydel": 4}
+REVISION_ORDER |= {"pool": 5, "national": 6}
+
+
+def _choose_revision(
     figures: list[Figure], pool: list[Figure], previous: list[Previous], finding: Finding,
     aggregates_first: bool,
 ) -> Figure:  # fmt: skip
-    """The first candidate whose hiding breaks the finding; else the best sibling to hide.
-
-    Candidates covering the revealed atoms (aggregates) are tried first, in HIDE_ORDER; then
-    figures outside it, preferring those that share the most covering figures with it (a
-    sibling in the same county and size class breaks several subtractions at once).
-    """
+    """For a change across editions: the first figure (aggregates first, national last) whose
+    hiding breaks it; else the best sibling (the order used before cost-based complements).
+    The change of the national figure itself can only be hidden by the national figure."""
     covering = [f for f in figures if f.shown and finding.atoms <= f.atoms]
+    order = REVISION_ORDER
     inside = sorted(
         (f for f in pool if f.atoms & finding.atoms),
-        key=lambda f: (HIDE_ORDER.get(f.kind, 4), f.size, f.key),
+        key=lambda f: (order.get(f.kind, 4), f.size, f.key),
     )
     outside = sorted(
         (f for f in pool if not f.atoms & finding.atoms),
         key=lambda f: (
-            -sum(f.atoms <= c.atoms for c in covering),
-            HIDE_ORDER.get(f.kind, 4),
-            f.size,
-            f.key,
+            -sum(f.atoms <= c.atoms for c in covering), order.get(f.kind, 4), f.size, f.key,
         ),
-    )
+    )  # fmt: skip
     for f in [*inside, *outside][:MAX_TESTS]:
         f.shown = False
         broken = not _still_derivable(figures, previous, finding)
         f.shown = True
         if broken:
             return f
-    if aggregates_first and inside and HIDE_ORDER.get(inside[0].kind, 4) < HIDE_ORDER["kommune"]:
+    if aggregates_first and inside and order.get(inside[0].kind, 4) < order["kommune"]:
         return inside[0]
     return outside[0] if outside else inside[0]
 
 
 def protect(
     figures: list[Figure], truth: dict[str, Values], previous: list[Previous], rules: Rules,
-    hideable: Callable[[Figure], bool] = lambda f: True, aggregates_first: bool = False,
+    hideable: Callable[[Figure], bool] = lambda f: True, group_level: bool = False,
 ) -> list[Decision]:  # fmt: skip
     """Hide figures (set shown=False in place) until the audit finds nothing.
 
-    With `aggregates_first`, when no single figure breaks a finding, an aggregate (county,
-    size class, RHF, Oslo) is hidden before a unit; otherwise the best sibling unit is.
+    Each finding is broken by the cheapest figure whose hiding makes it underivable (see
+    `cost`; `group_level`: whole groups, weighted by respondents). The national figure is never
+    a complement within an edition: DisclosureError when only it is left. Changes across
+    editions keep the earlier order (aggregates first, national last: its own new − old can
+    only be hidden by it), logged as revisions.
     """
     decisions: list[Decision] = []
     while True:
@@ -162,9 +216,20 @@ def protect(
         if not findings:
             return decisions
         finding = findings[0]
-        pool = [f for f in figures if f.shown and hideable(f)]
+        if finding.kind == "small_change":  # across editions: as before this change
+            pool = [f for f in figures if f.shown and hideable(f)]
+            if not pool:
+                return decisions
+            chosen = _choose_revision(figures, pool, previous, finding, group_level)
+            chosen.shown = False
+            decisions.append(Decision(chosen.key, True, finding, cost(chosen, group_level)))
+            continue
+        pool = [f for f in figures if f.shown and hideable(f) and f.kind not in NEVER]
         if not pool:
-            return decisions
-        chosen = _choose(figures, pool, previous, finding, aggregates_first)
+            raise DisclosureError(
+                f"units {', '.join(sorted(finding.atoms))} cannot be protected without hiding "
+                "the national figure"
+            )
+        chosen = _choose(figures, pool, previous, finding, group_level)
         chosen.shown = False
-        decisions.append(Decision(chosen.key, finding.kind == "small_change", finding))
+        decisions.append(Decision(chosen.key, False, finding, cost(chosen, group_level)))

@@ -91,8 +91,8 @@ def _detail(decision: Decision, config: DisclosureConfig) -> str:
     units = ", ".join(sorted(f.atoms))
     what = "endringen siden utgaven " + f.edition_key if f.kind == "small_change" else "tallene"
     return (
-        f"Skjult for at {what} for enhetene {units} (under {config.differencing_threshold} "
-        "svar) ikke skal kunne regnes ut ved subtraksjon."
+        f"Komplementær skjuling (kostnad {decision.cost:g}) for at {what} for enhetene {units} "
+        f"(under {config.differencing_threshold} svar) ikke skal kunne regnes ut ved subtraksjon."
     )
 
 
@@ -113,7 +113,7 @@ def protect_wave(
     figs = _figures(w, [(float(r),) for r in g["n_respondents"]], [r is None for r in rule],
                     list(g["n_respondents"].astype(float)))  # fmt: skip
     if config.secondary_protection:
-        for d in protect(figs, truth_r, prevs, Rules(*group_rules(config)), aggregates_first=True):
+        for d in protect(figs, truth_r, prevs, Rules(*group_rules(config)), group_level=True):
             i = next(i for i, f in enumerate(figs) if f.key == d.key)
             rule[i] = "revision_group" if d.revision else "secondary_group"
             log.append(_log(w, d.key, (None, None), rule[i], _detail(d, config)))

@@ -10,18 +10,20 @@ import pytest
 from fixtures_harmonized import make_harmonized, make_large_harmonized
 
 from assets.indicators.cells import build_publication
-from quality.disclosure import DisclosureConfig, default_config, primary_cells
+from quality.disclosure import DisclosureConfig, default_config, min_band_valid, primary_cells
 
 CELL_COLUMNS = [
     "wave", "edition", "unit_type", "unit_id", "unit_name", "indicator_id", "measure",
     "n_respondents", "n_valid", "n_positive", "share", "ci_low", "ci_high", "ci_method",
     "display", "suppressed", "suppression_reason", "comparable_with_previous",
     "change_vs_previous", "change_ci_low", "change_ci_high", "change_significant",
+    "comparable_reason",
 ]  # fmt: skip
 RULES = {
     "unit_pooled", "unit_pooled_secondary", "pool_below_threshold", "group_below_threshold",
-    "item_below_threshold", "band", "secondary_group", "secondary_cell", "revision_group",
-    "revision_cell", "pool_widened_neighbour", "pool_widened_national_size", "pool_widened_all",
+    "item_below_threshold", "band", "band_too_narrow", "secondary_group", "secondary_cell",
+    "revision_group", "revision_cell", "pool_widened_neighbour", "pool_widened_national_size",
+    "pool_widened_all",
 }  # fmt: skip
 HIDDEN = ["share", "n_positive", "ci_low", "ci_high", "change_vs_previous", "change_ci_low"]
 
@@ -52,10 +54,15 @@ def test_primary_cell_rules() -> None:
     npos = np.array([2, 5, 0, 1, 10, 0, 11, 0])
     rule, display = primary_cells(nv, npos, cfg)
     assert rule.tolist() == [
-        "item_below_threshold", "band", "band", "band", None, None, "band",
+        "item_below_threshold", "band_too_narrow", "band", "band", None, None, "band",
         "item_below_threshold",
     ]  # fmt: skip
-    assert display.tolist()[:4] == ["for få svar", "over 90 %", "under 10 %", "under 10 %"]
+    assert display.tolist()[:4] == ["for få svar", "for få svar", "under 10 %", "under 10 %"]
+    # a band is shown only where it admits two counts: "under 10 %" at n = 10 can only be 0
+    nv = np.array([10, 11, 10, 11])
+    rule, _ = primary_cells(nv, np.array([0, 0, 10, 10]), cfg)
+    assert rule.tolist() == ["band_too_narrow", "band", "band_too_narrow", "band"]
+    assert min_band_valid(cfg) == 11
 
 
 def test_published_cells_follow_the_contract(pub) -> None:
@@ -151,9 +158,10 @@ def test_every_suppression_is_logged_with_a_reason(pub) -> None:
 
 
 def test_secondary_protection_hides_a_county_that_reveals_a_pooled_unit(pub) -> None:
-    # 2017: county 01 = Moss (25, published) + Rygge (7, pooled): county - Moss = Rygge
+    # 2017: county 01 = Moss (25) + Rygge (7, pooled): county - Moss = Rygge. The county is
+    # the cheapest complement; the national figure is never one.
     u = pub.units.set_index(["wave", "unit_type", "unit_id"])
-    assert u.loc[(2017, "kommune", "0104"), "published"]
+    assert u.loc[(2017, "national", "NO"), "published"]
     assert not u.loc[(2017, "county", "01"), "published"]
     log = pub.suppression_log
     row = log[(log["wave"] == 2017) & (log["unit_id"] == "01") & (log["unit_type"] == "county")]
@@ -237,3 +245,59 @@ def test_a_million_respondents_within_two_minutes() -> None:
     assert elapsed < 120, elapsed
     nat = pub.cells[(pub.cells["unit_type"] == "national")]
     assert (nat["n_respondents"] == 1_000_000).all()
+
+
+def test_change_reasons_are_honest(pub) -> None:
+    c = pub.internal_cells
+    reasons = {
+        None, "previous_suppressed", "question_changed", "geography_changed", "geography_split",
+        "unit_type", "suppressed", "no_previous",
+    }  # fmt: skip
+    assert set(pub.cells["comparable_reason"].dropna()) <= reasons
+    # comparable internally, previous figure withheld: its own reason, not a changed question
+    prev_hidden = c[c["internal_comparable"] & c["shown"] & ~c["comparable_with_previous"]]
+    assert len(prev_hidden) and (prev_hidden["comparable_reason"] == "previous_suppressed").all()
+    p = pub.cells
+    assert (p.loc[p["comparable_with_previous"], "comparable_reason"].isna()).all()
+    assert (p.loc[p["suppressed"], "comparable_reason"] == "suppressed").all()
+    cell = c.set_index(["wave", "unit_type", "unit_id", "indicator_id", "measure"])
+    key = ("overall_satisfied", "share_positive")
+    assert cell.loc[(2021, "kommune", "1507", *key), "comparable_reason"] == "geography_split"
+    assert cell.loc[(2019, "county", "50", *key), "comparable_reason"] in (
+        "geography_changed", "no_previous", "suppressed",
+    )  # fmt: skip
+
+
+def test_a_merge_is_comparable_only_with_every_predecessor() -> None:
+    # Moss 3002 (2020: Moss 0104 + Rygge 0136). 2017 had both predecessors, 2019 only Moss.
+    both = build_publication(make_harmonized(waves=(2017, 2021)))
+    cell = both.internal_cells.set_index(["wave", "unit_type", "unit_id", "indicator_id"])
+    row = cell.loc[(2021, "kommune", "3002", "overall_satisfied")]
+    assert row["previous_wave"] == 2017 and row["internal_comparable"]
+    one = build_publication(make_harmonized(waves=(2019, 2021)))
+    cell = one.internal_cells.set_index(["wave", "unit_type", "unit_id", "indicator_id"])
+    row = cell.loc[(2021, "kommune", "3002", "overall_satisfied")]
+    assert row["previous_wave"] == 2019 and not row["internal_comparable"]
+    assert row["comparable_reason"] == "geography_changed"
+
+
+def test_rule_texts_come_from_the_config() -> None:
+    from assets.consumers.report_model import DEFAULT_RULES
+    from assets.consumers.texts import about, rules_from_config
+
+    strict = rules_from_config(default_config().replace(unit_threshold=15, band_max_valid=25))
+    text = strict["suppression_text"]
+    assert "minst 15 personer" in text and "færre enn 25 gyldige svar" in text
+    assert "0 % eller 100 %" not in text and "færre enn 11 gyldige svar" in text
+    assert rules_from_config() == DEFAULT_RULES  # the consumers' rules are the config's
+    body = about(2023, strict)[-1]["body"]
+    assert body == text
+
+
+def test_a_unit_moved_into_a_pool_is_not_shown_as_under_the_threshold() -> None:
+    cfg = default_config().replace(pool_min_respondents=40)  # small units alone cannot reach it
+    u = build_publication(make_harmonized(waves=(2017,)), config=cfg).units
+    moved = u[u["pool_reason"].fillna("").str.contains("har minst")]
+    assert len(moved) and (moved["n_respondents_display"] == "minst 10").all()
+    pooled = u[u["unit_type"].isin(["kommune", "bydel"]) & u["pool_id"].notna()]
+    assert set(pooled["n_respondents_display"]) == {"under 10", "minst 10"}

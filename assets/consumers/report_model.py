@@ -31,7 +31,7 @@ from assets.consumers.labels import (
 from assets.consumers.published_index import Key, PublishedIndex, Row
 
 REPORT_UNIT_TYPES = ("national", "rhf", "size_class", "pool", "kommune", "bydel")
-DEFAULT_RULES = {"min_unit_respondents": 10, "min_cell_valid": 5, "band_below_valid": 20}
+DEFAULT_RULES = texts.rules_from_config()  # from quality/disclosure.yaml, never hard-coded
 
 
 @dataclass(frozen=True, order=True)
@@ -82,6 +82,8 @@ def change_view(row: Row | None, has_previous: bool) -> dict[str, str]:
     if row is None or row["suppressed"]:
         return empty
     if not row["comparable_with_previous"]:
+        if row.get("comparable_reason") == "previous_suppressed":
+            return {**empty, "text": DEFAULT_RULES["previous_suppressed_text"]}
         return {**empty, "text": "ikke sml." if has_previous else ""}
     change = row["change_vs_previous"]
     if change is None:

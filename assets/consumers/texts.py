@@ -13,6 +13,13 @@ from assets.consumers.labels import (
     fmt_respondents,
 )
 from assets.consumers.published_index import Key, PublishedIndex, Row
+from quality.disclosure import (
+    TEXT_ORDER,
+    DisclosureConfig,
+    default_config,
+    min_band_valid,
+    rule_texts,
+)
 
 
 def facts(
@@ -68,29 +75,38 @@ ABOUT = (
         intervall. Endring er oppgitt i prosentpoeng fra forrige måling. En pil (↑ ↓) vises bare
         der endringen er statistisk signifikant (95 % konfidensintervall for differansen etter
         Newcombe) og målingene er sammenlignbare: samme spørsmål, samme skala og samme geografi.
-        «ikke sml.» betyr at tallet ikke kan sammenlignes med forrige måling.""",
+        «ikke sml.» betyr at tallet ikke kan sammenlignes med forrige måling: spørsmålet, skalaen
+        eller geografien er endret (en kommune som er delt, eller slått sammen med en kommune som
+        ikke var med forrige gang), eller forrige tall er skjermet.""",
     ),
-    (
-        "«For få svar»",
-        """
-        En kommune eller bydel får egne resultater når minst {unit} personer har svart. Mindre
-        enheter slås sammen med andre små kommuner i samme størrelsesgruppe og helseregion. Har
-        færre enn {cell} svart på et spørsmål, står det «for få svar» i stedet for tallet. En
-        andel på 0 % eller 100 % blant færre enn {band} svar vises som «under 10 %» eller «over
-        90 %». Slik kan ingen enkeltpersons svar leses ut av rapporten.""",
-    ),
+    ("«For få svar»", "{suppression}"),
 )
 
 
-def about(wave: int, rules: dict[str, int]) -> list[dict[str, str]]:
-    """The method section: who answered, how shares and intervals are computed, suppression."""
-    values = {
-        "survey": SURVEY_NAME,
-        "wave": wave,
-        "unit": rules["min_unit_respondents"],
-        "cell": rules["min_cell_valid"],
-        "band": rules["band_below_valid"],
+def rules_from_config(config: DisclosureConfig | None = None) -> dict[str, Any]:
+    """The publication rules consumers show, from quality/disclosure.yaml (never hard-coded).
+
+    `suppression_text` is the bokmål explanation of every rule, generated from the config's
+    rule texts (quality.disclosure.rule_texts) in the order of quality.disclosure.TEXT_ORDER.
+    """
+    cfg = config or default_config()
+    texts = rule_texts(cfg)
+    body = " ".join(texts[k] for k in TEXT_ORDER if k in texts)
+    return {
+        "min_unit_respondents": cfg.unit_threshold,
+        "min_cell_valid": cfg.item_threshold,
+        "band_below_valid": cfg.band_max_valid,
+        "band_min_valid": min_band_valid(cfg),
+        "band_texts": list(cfg.band_texts),
+        "suppression_text": body + " Slik kan ingen enkeltpersons svar leses ut av tallene.",
+        "previous_suppressed_text": texts.get("previous_suppressed", ""),
     }
+
+
+def about(wave: int, rules: dict[str, Any]) -> list[dict[str, str]]:
+    """The method section: who answered, how shares and intervals are computed, suppression."""
+    suppression = rules.get("suppression_text") or rules_from_config()["suppression_text"]
+    values = {"survey": SURVEY_NAME, "wave": wave, "suppression": suppression}
     return [{"title": t, "body": " ".join(b.split()).format(**values)} for t, b in ABOUT]
 
 
@@ -108,12 +124,17 @@ def pool_section(
         mkey = found[0] if found else (wave, "kommune", mid)
         mrow = index.unit(mkey)
         n = mrow.get("n_respondents")
+        shown = mrow.get("n_respondents_display")
+        if n is None and shown and not str(shown).startswith("under"):
+            text = str(shown)  # e.g. "minst 10": moved into the pool with 10 or more
+        else:
+            text = fmt_respondents(None if n is None else int(n), rules["min_unit_respondents"])
         members.append(
             {
                 "id": mid,
                 "name": index.name(mkey),
                 "type": UNIT_TYPE_LABELS.get(mkey[1], mkey[1]),
-                "n": fmt_respondents(None if n is None else int(n), rules["min_unit_respondents"]),
+                "n": text,
             }
         )
     reason = unit.get("pool_reason") or (

@@ -28,7 +28,9 @@ from assets.indicators.publish import (
     published_cells,
     units_table,
 )
-from quality.disclosure import DisclosureConfig, default_config, display_for
+from quality.audit_repair import Tables, repair, repair_groups
+from quality.disclosure import HIDDEN, DisclosureConfig, default_config, display_for
+from quality.interval_audit import audit
 from quality.wave_protection import WaveFigures, previous_for_wave, protect_wave
 from schemas.indicator_catalogue import Catalogue, load_catalogue
 
@@ -151,6 +153,86 @@ def _cell_rows(
     return frame
 
 
+CHANGE_COLUMNS = [
+    "previous_wave", "internal_comparable", "internal_change", "internal_change_low",
+    "internal_change_high", "comparable_with_previous", "change_vs_previous", "change_ci_low",
+    "change_ci_high", "change_significant",
+]  # fmt: skip
+
+
+def _group_repair(
+    cells: pd.DataFrame, levels: Levels, gc, catalogue: Catalogue, config: DisclosureConfig,
+    edition: str, status: dict,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:  # fmt: skip
+    """Withhold whole groups where the interval audit pins a small respondent count."""
+    published = published_cells(cells)
+
+    def units_for(shown: set) -> pd.DataFrame:
+        st = {
+            k: (r if r is not None or k in shown else "secondary_group") for k, r in status.items()
+        }
+        return units_table(levels, gc.respondents, st, config, edition)
+
+    def check(shown: set) -> list:
+        r = audit(published, units_for(shown), None, config, catalogue=catalogue, items=[],
+                  change_columns=False)  # fmt: skip
+        return r.findings
+
+    shown = {k for k, r in status.items() if r is None}
+    findings = check(shown)
+    if not findings:
+        return cells, units_for(shown), []
+    g = levels.groups
+    groups = [
+        ((int(w), t, u), "oslo" if o else t, float(n), frozenset(m))
+        for w, t, u, o, n, m in zip(g["wave"], g["unit_type"], g["unit_id"],
+                                    g["is_oslo_aggregate"], gc.respondents, g["members"],
+                                    strict=True)
+    ]  # fmt: skip
+    before = set(shown)
+    log = repair_groups(groups, shown, findings, check)
+    cells = cells.copy()
+    for key in sorted(before - shown):
+        status[key] = "secondary_group"
+        rows = (cells["wave"] == key[0]) & (cells["unit_type"] == key[1])
+        rows &= cells["unit_id"] == key[2]
+        cells.loc[rows, ["rule", "group_rule", "display"]] = ["secondary_group"] * 2 + [HIDDEN]
+        cells.loc[rows, "shown"] = False
+    cells = add_change(cells.drop(columns=CHANGE_COLUMNS), catalogue)
+    return cells, units_for(shown), log
+
+
+def _audit_repair(
+    cells: pd.DataFrame, levels: Levels, gc, catalogue: Catalogue, config: DisclosureConfig,
+    edition: str, units: pd.DataFrame,
+) -> tuple[pd.DataFrame, list[dict]]:  # fmt: skip
+    """Audit the candidate publication by intervals; hide cost-ranked complements where needed."""
+    g = levels.groups
+    members = {
+        (int(w), t, u): frozenset(m)
+        for w, t, u, m in zip(g["wave"], g["unit_type"], g["unit_id"], g["members"], strict=True)
+    }
+    kinds = {
+        (int(w), t, u): ("oslo" if o else t)
+        for w, t, u, o in zip(
+            g["wave"], g["unit_type"], g["unit_id"], g["is_oslo_aggregate"], strict=True
+        )
+    }
+
+    def publish(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        dist = distribution_table(rows, levels, gc, catalogue, edition)
+        waves = set(rows["wave"].astype(int))
+        return published_cells(rows), units[units["wave"].isin(waves)], dist
+
+    first = audit(*publish(cells), config, catalogue=catalogue, change_columns=False)
+    if first.passed:
+        return cells, []
+    cells, log = repair(cells.reset_index(drop=True), Tables(publish), members, kinds, config,
+                        catalogue, first.findings)  # fmt: skip
+    cells = add_change(cells.drop(columns=CHANGE_COLUMNS), catalogue)
+    return cells, log
+
+
 def build_publication(
     harmonized: pd.DataFrame,
     edition: str = "preliminary",
@@ -188,6 +270,13 @@ def build_publication(
         )
     logs += _pool_log(levels)
     cells = add_change(pd.concat(frames, ignore_index=True), catalogue)
+    units = units_table(levels, gc.respondents, group_status, config, edition)
+    if config.secondary_protection:
+        cells, units, repaired = _group_repair(cells, levels, gc, catalogue, config, edition,
+                                               group_status)  # fmt: skip
+        logs += repaired
+        cells, repaired = _audit_repair(cells, levels, gc, catalogue, config, edition, units)
+        logs += repaired
     order = {ind.id: i for i, ind in enumerate(catalogue.indicators)}
     cells["ind_order"] = [
         order[catalogue.get(i, m).id]
@@ -198,7 +287,7 @@ def build_publication(
     return Publication(
         cells=published_cells(cells),
         distribution=distribution_table(cells, levels, gc, catalogue, edition),
-        units=units_table(levels, gc.respondents, group_status, config, edition),
+        units=units,
         suppression_log=log_table(logs, edition),
         internal_cells=cells,
     )

@@ -10,6 +10,8 @@ least `pool_min_units` units; otherwise it is widened, in this order:
 4. `secondary`: if even that pool fails, the smallest units that have their own figures are
    moved into it (fewest respondents first) until it passes; without such units it stays
    unpublished. This keeps "national minus everything published" from revealing the pool.
+A pool whose total would pin its members (every member at N − 1 when shown as "under N")
+fails too and is widened.
 Pool ids are stable: `pool-<wave>-<size tokens>-<RHF or NO>` (e.g. `pool-2023-s1-HN`,
 `pool-2023-s1-s2-HN`, `pool-2023-s1-NO`) and `pool-<wave>-alle` for the all-units pool.
 """
@@ -51,8 +53,17 @@ def assign_pools(
 
 
 def _ok(pool: _Pool, n: dict[str, int], config: object) -> bool:
+    """Enough respondents and units, and not so many that "under N" pins every member.
+
+    Members shown as "under N" have at most N − 1 respondents each; a pool total within
+    audit_min_values − 1 of (members × (N − 1)) would leave a member fewer feasible counts.
+    """
     total = sum(n[m] for m in pool.members)
-    return total >= config.pool_min_respondents and len(pool.members) >= config.pool_min_units
+    k = len(pool.members)
+    pinned = total > k * (config.unit_threshold - 1) - (config.audit_min_values - 1)
+    if pool.secondary:
+        pinned = False  # secondary members have N or more: no upper bound
+    return total >= config.pool_min_respondents and k >= config.pool_min_units and not pinned
 
 
 def _merge(pools: list[_Pool], a: _Pool, others: list[_Pool], stage: str, region: str) -> _Pool:

@@ -22,6 +22,7 @@ CELL_COLUMNS = [
     "n_respondents", "n_valid", "n_positive", "share", "ci_low", "ci_high", "ci_method",
     "display", "suppressed", "suppression_reason", "comparable_with_previous",
     "change_vs_previous", "change_ci_low", "change_ci_high", "change_significant",
+    "comparable_reason",
 ]  # fmt: skip
 NO_OWN_CELLS = ("unit_pooled", "unit_pooled_secondary", "pool_below_threshold")
 LOG_COLUMNS = ["wave", "edition", "unit_type", "unit_id", "indicator_id", "measure", "rule"]
@@ -64,6 +65,11 @@ def published_cells(cells: pd.DataFrame) -> pd.DataFrame:
     c["suppression_reason"] = c["rule"].astype(object).where(suppressed, None)
     c["comparable_with_previous"] = c["comparable_with_previous"].astype(bool) & ~suppressed
     c["change_significant"] = c["change_significant"].astype(bool) & ~suppressed
+    c["comparable_reason"] = (
+        c["comparable_reason"]
+        .astype(object)
+        .where(~suppressed | c["comparable_reason"].isna(), "suppressed")
+    )
     c["wave"] = c["wave"].astype("int64")
     return c[CELL_COLUMNS].reset_index(drop=True)
 
@@ -118,11 +124,14 @@ def units_table(
         if r.is_unit:
             pool_id = u.loc[(r.wave, r.unit_id), "pool_id"]
         shown = rule is None
-        display = (
-            str(int(respondents[i]))
-            if shown
-            else ("skjult" if rule.startswith(("secondary", "revision")) else f"under {t}")
-        )
+        if shown:
+            display = str(int(respondents[i]))
+        elif rule.startswith(("secondary", "revision")):
+            display = "skjult"
+        elif rule == "unit_pooled_secondary":
+            display = f"minst {t}"  # moved into the pool with t or more respondents
+        else:
+            display = f"under {t}"
         rows.append(
             dict(
                 wave=int(r.wave), edition=edition, unit_type=r.unit_type, unit_id=r.unit_id,

@@ -374,12 +374,7 @@
       if (opts.length === 1 && opts[0].value !== D.units[state.unit].key) select({ unit: unitIndex.get(opts[0].value) });
     });
     window.addEventListener("hashchange", function () { readHash(); fillWaves(); render(); });
-    var r = D.rules;
-    document.getElementById("rules-text").textContent = "En kommune eller bydel får egne resultater når minst " +
-      r.min_unit_respondents + " personer har svart. Mindre enheter slås sammen med andre små kommuner i samme " +
-      "størrelsesgruppe og helseregion. Har færre enn " + r.min_cell_valid + " svart på et spørsmål, står det " +
-      "«for få svar» i stedet for tallet. En andel på 0 % eller 100 % blant færre enn " + r.band_below_valid +
-      " svar vises som «under 10 %» eller «over 90 %». Slik kan ingen enkeltpersons svar leses ut av tallene.";
+    document.getElementById("rules-text").textContent = D.rules.suppression_text;  // from quality/disclosure.yaml
     document.getElementById("editions").textContent = "Publiserte tall fra " + D.waves.map(function (w) {
       return w + " (" + D.editions[w].label + ")";
     }).join(", ") + ".";
