@@ -44,6 +44,15 @@ UNIT_TYPE_PLURALS = {
 SIZE_CLASS_SHORT = size_class_labels(default_config().size_class_bounds, short=True)
 RHF_NAMES = rhf_names()
 TOPIC_TITLES = questionnaire().topics
+# Why a change against the previous wave is not given (assets.indicators.change reason codes).
+COMPARABILITY_TEXTS = {
+    "question_changed": "spørsmålet eller skalaen er endret",
+    "geography_changed": "enheten har endret grenser",
+    "geography_split": "kommunen er delt, så tidsserien brytes",
+    "unit_type": "sammenslåtte grupper endrer seg fra måling til måling",
+    "suppressed": "tallet er skjermet",
+    "no_previous": "enheten var ikke med i forrige måling",
+}
 EDITION_LABELS = {
     "preliminary": "foreløpig utgave",
     "final": "endelig utgave",

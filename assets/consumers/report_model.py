@@ -16,6 +16,7 @@ import pandas as pd
 
 from assets.consumers import texts
 from assets.consumers.labels import (
+    COMPARABILITY_TEXTS,
     OVERALL,
     RHF_NAMES,
     SIZE_CLASS_SHORT,
@@ -74,6 +75,14 @@ def cell_view(row: Row | None) -> dict[str, Any]:
         "n": fmt_int(int(row["n_valid"])),
         "suppressed": False,
     }
+
+
+def comparability_text(reason: str) -> str:
+    """Why a figure cannot be compared with the previous wave, in words (cell reason codes of
+    assets.indicators.change); the withheld-figure text comes from quality/disclosure.yaml."""
+    if reason == "previous_suppressed":
+        return DEFAULT_RULES["previous_suppressed_text"]
+    return COMPARABILITY_TEXTS.get(reason, "spørsmålet, skalaen eller geografien er endret")
 
 
 def change_view(row: Row | None, has_previous: bool) -> dict[str, str]:
@@ -157,6 +166,7 @@ def _trend(index: PublishedIndex, key: Key, comps: list[Key]) -> tuple[dict, lis
     waves = [w for w in index.waves if w <= wave and (w, unit_type, unit_id) in index.cells]
     own = index.cells[key]
     rows = []
+    reasons: set[str] = set()
     for im in sorted(own, key=lambda im: indicator(*im).order):
         cells = []
         for w in waves:
@@ -173,6 +183,8 @@ def _trend(index: PublishedIndex, key: Key, comps: list[Key]) -> tuple[dict, lis
             prev_w = max((x for x in index.waves if x < w), default=None)
             had_prev = im in index.cells.get((prev_w or 0, unit_type, unit_id), {})
             brk = bool(row and not row["comparable_with_previous"] and had_prev)
+            if brk:
+                reasons.add(str(row.get("comparable_reason") or ""))
             cells.append({"text": view["text"], "arrow": arrow, "break": brk})
         rows.append({"label": indicator(*im).short, "cells": cells})
     chart = []
@@ -187,7 +199,8 @@ def _trend(index: PublishedIndex, key: Key, comps: list[Key]) -> tuple[dict, lis
             )
             if point:
                 chart.append(point)
-    return {"waves": [str(w) for w in waves], "rows": rows}, chart
+    notes = [comparability_text(r) for r in sorted(reasons)]
+    return {"waves": [str(w) for w in waves], "rows": rows, "break_notes": notes}, chart
 
 
 def trend_alt_text(points: list[dict[str, Any]]) -> str:
