@@ -76,7 +76,7 @@ def indicator_cells(context: dg.AssetExecutionContext, data: DataZonesResource):
         zones, wave, harmonized, final=_final_requested(context), build=build_publication
     )
     gates = publication_gates(
-        candidate, harmonized, read_ledger(zones), zones.warehouse / "quality", context.run_id
+        candidate, harmonized, read_ledger(zones, wave), zones.warehouse / "quality", context.run_id
     )
     for gate in gates:
         yield gate_check_result(gate)

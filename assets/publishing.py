@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from assets.ingest.ledger import assemble_ledger
 from quality.gates import GateResult, cells_gate, disclosure_gate, totals_gate, valid_units
 from schemas.codebook import codebooks
 
@@ -56,8 +57,11 @@ def edition_ledger(ledger: pd.DataFrame, candidate) -> pd.DataFrame:
     return wave
 
 
-def read_ledger(zones) -> pd.DataFrame:
-    return pd.read_parquet(zones.ledger)
+def read_ledger(zones, wave: int) -> pd.DataFrame:
+    """The wave's ledger rows as its unit runs recorded them (the cross-wave delivery_ledger is
+    assembled from the same parts after the waves are built)."""
+    parts = [pd.read_parquet(p) for p in zones.unit_parts("ledger", wave)]
+    return assemble_ledger(parts)
 
 
 def publication_gates(
