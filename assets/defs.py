@@ -64,3 +64,15 @@ rebuild_after_new_data = (
     & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress()
 ).with_label("rebuild after new data")
+
+# A wave's publication reruns when its harmonized rows changed; the ledger is rebuilt after
+# every unit run and is read here only for the manifest, so its updates alone do not count.
+rebuild_wave_after_new_data = (
+    dg.AutomationCondition.any_deps_match(
+        dg.AutomationCondition.newly_updated() | dg.AutomationCondition.will_be_requested()
+    )
+    .ignore(dg.AssetSelection.assets("delivery_ledger"))
+    .since_last_handled()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("rebuild the wave after new data")

@@ -10,7 +10,12 @@ The logic is in assets.editions; these assets wire it. A late 2023 file rebuilds
 
 import dagster as dg
 
-from assets.defs import DataZonesResource, wave_partitions
+from assets.defs import (
+    DataZonesResource,
+    rebuild_after_new_data,
+    rebuild_wave_after_new_data,
+    wave_partitions,
+)
 from assets.editions import flow, store
 from assets.editions.status import status_table
 from assets.indicators.cells import build_publication
@@ -32,23 +37,6 @@ def gate_check_result(gate: GateResult, asset: str = "indicator_cells") -> dg.As
 
 
 GATES = ("cells_expectations", "cell_totals", "disclosure_attack")
-
-# A wave's publication reruns when its harmonized rows changed; the ledger is rebuilt after
-# every unit run and is read here only for the manifest, so its updates alone do not count.
-rebuild_wave_after_new_data = (
-    dg.AutomationCondition.any_deps_match(
-        dg.AutomationCondition.newly_updated() | dg.AutomationCondition.will_be_requested()
-    )
-    .ignore(dg.AssetSelection.assets("delivery_ledger"))
-    .since_last_handled()
-    & ~dg.AutomationCondition.any_deps_in_progress()
-    & ~dg.AutomationCondition.in_progress()
-).with_label("rebuild the wave after new data")
-rebuild_after_upstream = (
-    dg.AutomationCondition.any_deps_updated().since_last_handled()
-    & ~dg.AutomationCondition.any_deps_in_progress()
-    & ~dg.AutomationCondition.in_progress()
-).with_label("rebuild after upstream")
 
 
 def _final_requested(context: dg.AssetExecutionContext) -> bool:
@@ -114,7 +102,7 @@ def indicator_cells(context: dg.AssetExecutionContext, data: DataZonesResource):
     partitions_def=wave_partitions(),
     deps=[indicator_cells],
     kinds={"parquet", "pdf", "typst"},
-    automation_condition=rebuild_after_upstream,
+    automation_condition=rebuild_after_new_data,
     code_version=EDITION_CODE_VERSION,
     description="The wave's immutable edition: published/editions/<wave>/<edition>/ with cell "
     "table, answer distribution, units, PDF reports, change log and manifest.json. Written "
@@ -153,7 +141,7 @@ def wave_edition(context: dg.AssetExecutionContext, data: DataZonesResource):
     group_name=PUBLISH,
     deps=[wave_edition, "delivery_ledger"],
     kinds={"parquet", "duckdb", "html"},
-    automation_condition=rebuild_after_upstream,
+    automation_condition=rebuild_after_new_data,
     code_version=EDITION_CODE_VERSION,
     description="What consumers read: the current edition of every wave in "
     "published/indicators.parquet, units, answer distribution, the mart (every edition, view "
@@ -177,7 +165,7 @@ def published_tables(data: DataZonesResource) -> dg.MaterializeResult:
     group_name=PUBLISH,
     deps=[published_tables, "delivery_ledger"],
     kinds={"parquet"},
-    automation_condition=rebuild_after_upstream,
+    automation_condition=rebuild_after_new_data,
     description="Per wave: units invited, delivered, accepted, quarantined rows, missing, held "
     "deliveries and the current edition (warehouse/wave_status.parquet).",
 )

@@ -12,6 +12,7 @@ import pytest
 from leak_scan import canaries_found
 from samples_pipeline import pipeline_on_samples
 
+from assets.editions import store
 from pipelines.runner import materialize_all
 
 
@@ -98,7 +99,9 @@ def test_truth_shares_are_reproduced(pipeline, samples: Path) -> None:
     zones, _ = pipeline
     truth = pd.read_parquet(samples / "truth" / "responses.parquet")
     truth = truth[(truth["expected_status"] == "accepted") & ~truth["is_late"]]
-    cells = pd.read_parquet(zones.warehouse / "indicators" / "internal_cells.parquet")
+    current = store.read_current(zones)  # the internal cells of every wave's current edition
+    parts = [store.internal_dir(zones, w, e) / "internal.parquet" for w, e in current.items()]
+    cells = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
     cells = cells[cells["measure"] == "share_positive"].set_index(
         ["wave", "unit_type", "unit_id", "indicator_id"]
     )

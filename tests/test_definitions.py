@@ -54,7 +54,12 @@ def test_sensors_and_schedule_are_on_by_default() -> None:
 
 def test_assets_and_jobs_share_the_definitions_of_assets_defs() -> None:
     """Partitions and the automation condition come from assets/defs.py, one object each."""
-    from assets.defs import UNIT_PARTITIONS_NAME, rebuild_after_new_data, wave_unit_partitions
+    from assets.defs import (
+        UNIT_PARTITIONS_NAME,
+        rebuild_after_new_data,
+        rebuild_wave_after_new_data,
+        wave_unit_partitions,
+    )
 
     graph = defs.resolve_asset_graph()
     unit_asset = graph.get(dg.AssetKey("validated_responses"))
@@ -70,8 +75,9 @@ def test_assets_and_jobs_share_the_definitions_of_assets_defs() -> None:
     assert rebuilt == {
         "harmonized_responses",
         "delivery_ledger",
-        "indicator_cells",
+        "wave_edition",
         "published_tables",
-        "pdf_reports",
-        "dashboard",
+        "wave_status",
     }
+    cells = graph.get(dg.AssetKey("indicator_cells")).automation_condition
+    assert cells == rebuild_wave_after_new_data
