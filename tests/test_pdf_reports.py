@@ -194,7 +194,7 @@ def check_report(pub: Published, path: Path, wave: int, unit_type: str, unit_id:
     assert norm(table) == " ".join(expected_rows), path.name
 
     # the chart shows only axis ticks and wave years as numbers
-    chart = trend[trend.index("skala eller geografi).") : trend.index(header)].replace(name, "")
+    chart = trend[trend.index("forrige måling") : trend.index(header)].replace(name, "")
     if "Figur 1" in chart:
         allowed = {str(w) for w in EDITIONS if w <= wave} | {"0", "50", "100", "95", "1"}
         legend_free = re.sub(r"Kommunestørrelse [^A-ZÆØÅ]*innb\.( og over)?", "", chart)
