@@ -123,25 +123,30 @@ def test_cells_expectations_gate_blocks_impossible_intervals(published, monkeypa
     assert _fingerprint(zones) == before
 
 
-def test_totals_gate_blocks_respondents_lost_after_the_ledger(published) -> None:
+def test_totals_gate_blocks_figures_the_ledger_does_not_account_for(published) -> None:
+    """The unit runs' ledger parts say more rows were accepted than the edition's rows hold
+    (a corrupted input, not an edited output): the wave's totals gate fails."""
     zones, instance = published
-    path = zones.harmonized(int(WAVE))
-    saved = path.read_bytes()
+    parts = zones.unit_parts("ledger", int(WAVE))
+    saved = {p: p.read_bytes() for p in parts}
     before = _fingerprint(zones)
-    frame = pd.read_parquet(path)
-    largest = frame["unit_id"].value_counts().index[0]
-    lost = frame.index[frame["unit_id"] == largest][-12:]  # enough to be released, not held
-    write_parquet(frame.drop(index=lost), path)  # accepted respondents lost after the ledger
+    for p in parts:
+        frame = pd.read_parquet(p)
+        accepted = frame["status"].isin(["accepted", "superseded"])
+        frame.loc[accepted, "rows_accepted"] += 2
+        frame.loc[accepted, "rows_in"] += 2
+        write_parquet(frame, p)
     try:
         result = _rerun(WAVE_JOB, instance, WAVE)
         assert not result.success
         assert _check_status(instance, "indicator_cells", "cell_totals") == "FAILED"
-        key = str(path.relative_to(zones.root))
-        assert {k: v for k, v in _fingerprint(zones).items() if k != key} == {
-            k: v for k, v in before.items() if k != key
+        keys = {str(p.relative_to(zones.root)) for p in parts}
+        assert {k: v for k, v in _fingerprint(zones).items() if k not in keys} == {
+            k: v for k, v in before.items() if k not in keys
         }
     finally:
-        path.write_bytes(saved)
+        for p, data in saved.items():
+            p.write_bytes(data)
 
 
 def test_harmonized_gate_keeps_the_previous_wave_file(published, monkeypatch) -> None:
