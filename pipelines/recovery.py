@@ -9,10 +9,10 @@ folders are removed by the next publication step (assets.editions.store.remove_l
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 from dagster._core.events import DagsterEventType
+
+from assets.editions.store import process_alive
 
 
 def _worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
@@ -26,22 +26,12 @@ def _worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     return None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def fail_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
     """Mark started runs whose worker process is gone as failed; returns their run ids."""
     failed = []
     for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
         pid = _worker_pid(instance, run.run_id)
-        if pid is not None and not _alive(pid):
+        if pid is not None and not process_alive(pid):
             instance.report_run_failed(
                 run, f"the run's worker process {pid} no longer exists (killed); marked failed"
             )

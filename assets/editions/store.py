@@ -87,7 +87,8 @@ def read_manifest(zones: DataZones, wave: int, edition: str) -> dict:
     return json.loads((published_dir(zones, wave, edition) / MANIFEST).read_text("utf-8"))
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id still exists (a PermissionError means it does)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -111,7 +112,7 @@ def remove_leftovers(zones: DataZones) -> list[Path]:
                 continue
             for p in wave_dir.iterdir():
                 pid = _tmp_pid(p.name)
-                if pid is not None and not _alive(pid):
+                if pid is not None and not process_alive(pid):
                     _rmtree(p)
                     removed.append(p)
     for wave_dir in sorted((zones.warehouse / "editions").glob("*")):
@@ -120,7 +121,7 @@ def remove_leftovers(zones: DataZones) -> list[Path]:
             writing = [  # the edition's published folder is being written by a live run
                 t
                 for t in public.parent.glob(f"{TMP}{p.name}-*")
-                if (pid := _tmp_pid(t.name)) is not None and _alive(pid)
+                if (pid := _tmp_pid(t.name)) is not None and process_alive(pid)
             ]
             if is_edition_name(p.name) and not (public / MANIFEST).is_file() and not writing:
                 _rmtree(p)
