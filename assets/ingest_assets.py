@@ -20,6 +20,7 @@ from assets.ingest.ledger import (
     assemble_ledger,
     files_missing_from_ledger,
     independent_counts,
+    recorded_parts,
     unattributable,
 )
 from assets.ingest.raw_store import load_raw, store_raw
@@ -214,8 +215,7 @@ def delivery_ledger(
     extra = unattributable(zones.landing, codebooks(), Archive(zones.archive))
     for row in extra.itertuples():
         context.log.error(f"{row.file_name} rejected: {row.reason}: {row.detail}")
-    parts = [pd.read_parquet(p) for p in zones.unit_parts("ledger")]
-    ledger = assemble_ledger([*parts, extra])
+    ledger = assemble_ledger([*recorded_parts(zones), extra])
     write_parquet(ledger, zones.ledger)
     counts = ledger["status"].value_counts().to_dict()
     return dg.MaterializeResult(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.ingest.ledger import assemble_ledger
+from assets.ingest.ledger import assemble_ledger, recorded_parts
 from quality.gates import GateResult, cells_gate, disclosure_gate, totals_gate, valid_units
 from schemas.codebook import codebooks
 
@@ -60,8 +60,7 @@ def edition_ledger(ledger: pd.DataFrame, candidate) -> pd.DataFrame:
 def read_ledger(zones, wave: int) -> pd.DataFrame:
     """The wave's ledger rows as its unit runs recorded them (the cross-wave delivery_ledger is
     assembled from the same parts after the waves are built)."""
-    parts = [pd.read_parquet(p) for p in zones.unit_parts("ledger", wave)]
-    return assemble_ledger(parts)
+    return assemble_ledger(recorded_parts(zones, wave))
 
 
 def publication_gates(

@@ -80,6 +80,11 @@ def unattributable(landing: Path, books: dict[int, Codebook], archive: Archive) 
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
 
 
+def recorded_parts(zones, wave: int | None = None) -> list[pd.DataFrame]:
+    """The ledger parts the unit runs wrote (one per unit; of one wave, or of every wave)."""
+    return [pd.read_parquet(p) for p in zones.unit_parts("ledger", wave)]
+
+
 def assemble_ledger(parts: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [p for p in parts if len(p)]
     if not frames:
