@@ -25,7 +25,8 @@ or a residual group (a figure minus its exactly known members) whose value is pi
 when the pinned value is itself sensitive: 1–9 respondents, 1–4 valid answers, or 0 %/100 % with
 fewer than `band_max_valid` valid answers. Across editions, every change new − old of a figure
 published exactly in both editions and concerns 1–9 respondents (or 1–9
-valid answers) is a leak unless it is a late unit whose own figures are published. A change
+valid answers) is a leak unless it is made of late units whose own figure of that quantity is
+published exactly. A change
 column published against a withheld previous figure is a leak.
 
 Intervals: LP (HiGHS via highspy, one warm-started model per region) minimum and maximum per
@@ -621,7 +622,11 @@ class _Audit:
             if not any(abs(x) > EPS for x in d) or abs(d[0]) >= t:
                 continue
             added = an - ao
-            if added and added <= late and added <= new_single and not (ao - an):
+            own = all(
+                fkey[0] == "respondents" or any((fkey[0], t_, a) in fn for t_ in ATOM_TYPES)
+                for a in added
+            )
+            if added and added <= late and added <= new_single and own and not (ao - an):
                 continue  # the change is late units whose own figures are published anyway
             if len(an) == 1 and next(iter(an)) in late:
                 continue

@@ -120,3 +120,33 @@ def test_random_unit_sizes_and_revisions_leak_nothing(seed: int) -> None:
         return
     assert attack(pre.cells, pre.units) == []
     assert attack(final.cells, final.units, pre.cells, pre.units) == []
+
+
+def test_a_group_the_earlier_edition_already_gave_away_is_not_a_new_finding() -> None:
+    """A county of one unit with 9 answers, published before a late unit joined it: the late
+    edition minus its own new figures restates that county's old value, which discloses nothing
+    new, so protection must neither hide everything nor stop (it used to need the nation)."""
+    from quality.disclosure import cell_rules
+    from quality.secondary import Figure, Previous, Rules, audit, protect
+
+    atoms = {"A": (9.0, 7.0), "B": (30.0, 20.0), "D": (14.0, 9.0)}
+
+    def figures() -> list[Figure]:
+        def fig(kind, key, members, shown=True):
+            value = tuple(sum(atoms[a][i] for a in members) for i in range(2))
+            return Figure((kind, key), frozenset(members), value, shown, kind, value[0])
+
+        return [
+            fig("national", "NO", "ABD"), fig("county", "K", "AD"), fig("county", "L", "B"),
+            fig("kommune", "D", "D"), fig("kommune", "B", "B"), fig("kommune", "A", "A", False),
+        ]  # fmt: skip
+
+    old = {("national", "NO"): (39.0, 27.0), ("county", "K"): (9.0, 7.0)}
+    old |= {("county", "L"): (30.0, 20.0), ("kommune", "B"): (30.0, 20.0)}
+    previous = [Previous("preliminary", old, {"D"})]
+    rules = Rules(*cell_rules(default_config()))
+    assert audit(figures(), atoms, previous, rules) == []
+    assert protect(figures(), atoms, previous, rules) == []
+    # …while the same group is a finding when the earlier edition had not published it
+    fresh = [Previous("preliminary", {("national", "NO"): (39.0, 27.0)}, {"D"})]
+    assert any(f.atoms == frozenset("A") for f in audit(figures(), atoms, fresh, rules))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
-from fixtures_harmonized import make_harmonized, make_large_harmonized
+from fixtures_harmonized import make_harmonized
 
 from assets.indicators.cells import build_publication
 from quality.disclosure import DisclosureConfig, default_config, min_band_valid, primary_cells
@@ -234,17 +232,6 @@ def test_distribution_follows_cell_suppression(pub) -> None:
     assert merged["suppressed"].all()
     kids = set(d.loc[d["indicator_id"] == "children_talk_offered", "answer"])
     assert kids == {"ja", "nei", "vet_ikke", "ikke_aktuelt", "ubesvart"}
-
-
-@pytest.mark.slow
-def test_a_million_respondents_within_two_minutes() -> None:
-    h = make_large_harmonized(1_000_000, 357)
-    start = time.perf_counter()
-    pub = build_publication(h)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 120, elapsed
-    nat = pub.cells[(pub.cells["unit_type"] == "national")]
-    assert (nat["n_respondents"] == 1_000_000).all()
 
 
 def test_change_reasons_are_honest(pub) -> None:

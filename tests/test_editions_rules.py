@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from assets.editions import records, store
 from assets.editions.revisions import (
+    answers_to_hold,
     edition_rank,
     next_edition,
     releasable,
@@ -69,6 +71,60 @@ def test_a_small_change_in_a_published_unit_is_held() -> None:
     # …but one of them alone is not, and a held one may not ride on a released one
     assert releasable({"1515": 4}, figures, 10) == set()
     assert releasable({"4601": 12, "1515": 4}, figures, 10) == {"4601"}
+
+
+def _answers(*per_item: list[int]) -> np.ndarray:
+    """Answer counts (items, 8 categories) with the given first categories per item."""
+    out = np.zeros((len(per_item), 8), dtype=np.int64)
+    for j, values in enumerate(per_item):
+        out[j, : len(values)] = values
+    return out
+
+
+def test_a_released_delivery_holds_the_answers_of_an_item_with_few_of_them() -> None:
+    """12 new records, of which only 3 answered the second item: the national figure of that
+    item would move by 3 valid answers, so those answers are held, the first item's are not."""
+    figures = {("national", "NO"): frozenset({"4601", "1515"})}
+    valid = [np.array([True] * 5 + [False] * 3)] * 2
+    base = {"4601": _answers([10, 10], [5, 5])}
+    new = {"4601": _answers([10, 10], [5, 5]), "1515": _answers([6, 6], [1, 2, 0, 0, 0, 9])}
+    assert answers_to_hold(base, new, valid, figures, 10) == {"1515": [1]}
+    # a change that moves no valid answer but shows in the answer categories is held too
+    moved = {"4601": _answers([10, 10], [5, 4, 0, 0, 0, 1])}
+    assert answers_to_hold(base, moved, valid, figures, 10) == {"4601": [1]}
+    # held answers are released once the changes of the item add up to the threshold
+    more = dict(new, **{"4601": _answers([10, 10], [5, 12])})
+    assert answers_to_hold(base, more, valid, figures, 10) == {}
+    # …but not through a published figure that shows the small part alone; without it the
+    # other unit's 7 are too few on their own
+    own = figures | {("kommune", "1515"): frozenset({"1515"})}
+    assert answers_to_hold(base, more, valid, own, 10) == {"1515": [1], "4601": [1]}
+
+
+def test_held_answers_replace_a_units_counts_and_keep_its_respondents() -> None:
+    from assets.indicators.counts import HELD_COLUMNS, unit_counts, with_held_answers
+    from schemas.indicator_catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    item = catalogue.items()[0]
+    rows = pd.DataFrame({"wave": 2023, "unit_id": ["4601"] * 4 + ["1515"] * 2})
+    for it in catalogue.items():
+        degree = catalogue.by_item(it)[0].denominator != "ja_nei"
+        rows[it] = [4.0] * 6 if degree else ["ja"] * 6
+        if degree:
+            from schemas.questionnaire import missing_column
+
+            rows[missing_column(it)] = None
+    counts = unit_counts(rows, catalogue)
+    held = pd.DataFrame([[2023, "4601", item, 1, 0, 0, 0, 0, 0, 0, 0]], columns=HELD_COLUMNS)
+    out = with_held_answers(counts, rows, held)
+    j, i = out.item_index(item), 1  # units in (wave, unit_id) order: 1515, 4601
+    assert out.counts[i, j].tolist() == [1, 0, 0, 0, 0, 0, 0, 0, 3]
+    assert out.respondents.tolist() == counts.respondents.tolist() == [2, 4]
+    assert (out.counts[0] == counts.counts[0]).all()
+    too_many = held.assign(slot_0=5)
+    with pytest.raises(ValueError, match="exceed its respondents"):
+        with_held_answers(counts, rows, too_many)
 
 
 def _cells(edition: str, share: float | None, suppressed: bool) -> pd.DataFrame:

@@ -27,13 +27,24 @@ import pandas as pd
 from assets.editions import records, store
 from assets.editions.revisions import (
     UnitChange,
+    answers_to_hold,
+    group_figures,
     next_edition,
-    published_figures,
     releasable,
     unit_changes,
 )
 from assets.indicators.cells import Publication, build_publication
 from assets.indicators.change import add_change
+from assets.indicators.counts import (
+    HELD_COLUMNS,
+    NOT_ASKED,
+    counts_by_unit,
+    empty_held_answers,
+    unit_counts,
+    valid_slots,
+    with_held_answers,
+)
+from assets.indicators.levels import build_levels
 from assets.publishing import write_mart
 from assets.storage import DataZones, concat_frames, content_hash, file_sha256, write_parquet
 from quality.disclosure import DisclosureConfig, default_config
@@ -47,6 +58,7 @@ CHANGE_COLUMNS = [
 ]  # fmt: skip
 CELL_KEY = ["unit_type", "unit_id", "indicator_id", "measure"]
 FINAL_TAG = "brukerstemme/edition"
+HELD_ANSWERS = "held_answers.parquet"
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,8 @@ class Candidate:
     earlier_waves: dict[int, str]  # editions of earlier waves the change columns compare with
     unchanged: bool = False
     notes: list[str] = field(default_factory=list)
+    # answers held back per unit and item (assets.indicators.counts.HELD_COLUMNS)
+    held_answers: pd.DataFrame = field(default_factory=empty_held_answers)
 
 
 def earlier_editions(zones: DataZones, wave: int) -> list[EarlierEdition]:
@@ -152,6 +166,48 @@ def same_content(publication: Publication, earlier: EarlierEdition) -> bool:
     return True
 
 
+def _figures(rows: pd.DataFrame, wave: int, shown: pd.DataFrame, config) -> dict:
+    """The figures the earlier edition published, with the atoms they cover given `rows`."""
+    levels = build_levels(rows, config, load_catalogue().geography.code_list_by_wave)
+    return group_figures(levels.groups, wave, shown)
+
+
+def read_held_answers(zones: DataZones, wave: int, edition: str) -> pd.DataFrame:
+    path = store.internal_dir(zones, wave, edition) / HELD_ANSWERS
+    return pd.read_parquet(path) if path.is_file() else empty_held_answers()
+
+
+def held_answers_for(
+    base_input: pd.DataFrame,
+    base_answers: pd.DataFrame,
+    rows: pd.DataFrame,
+    figures: dict,
+    config: DisclosureConfig,
+) -> tuple[pd.DataFrame, set[str]]:
+    """The answers the new edition holds back (revisions.answers_to_hold), and the units whose
+    held answers no longer fit their respondents (those units' records must be held whole)."""
+    catalogue = load_catalogue()
+    wave = int(rows["wave"].iloc[0])
+    base_counts = unit_counts(base_input, catalogue)
+    effective = with_held_answers(base_counts, base_input, base_answers)
+    base = {u: c for (w, u), c in counts_by_unit(effective, base_input).items() if w == wave}
+    now = unit_counts(rows, catalogue)
+    new = {u: c for (w, u), c in counts_by_unit(now, rows).items() if w == wave}
+    respondents = rows.groupby("unit_id", observed=True).size()
+    keep = answers_to_hold(
+        base, new, valid_slots(catalogue, now.items), figures, config.differencing_threshold
+    )
+    records, over = [], set()
+    for unit, items in sorted(keep.items()):
+        for j in items:
+            values = base[unit][j] if unit in base else np.zeros(NOT_ASKED, dtype=np.int64)
+            if values.sum() > int(respondents.get(unit, 0)):
+                over.add(unit)
+            records.append([wave, unit, now.items[j], *(int(v) for v in values)])
+    frame = pd.DataFrame(records, columns=HELD_COLUMNS) if records else empty_held_answers()
+    return frame.astype({"unit_id": "string", "item": "string"}), over
+
+
 def prepare(
     zones: DataZones,
     wave: int,
@@ -171,34 +227,41 @@ def prepare(
 
     notes: list[str] = []
 
-    def publish(rows: pd.DataFrame) -> Publication:
+    def publish(rows: pd.DataFrame, held_answers: pd.DataFrame | None = None) -> Publication:
         try:
             return build(
                 rows, edition=name, config=config, previous_editions=prev_cells,
-                previous_units=prev_units,
+                previous_units=prev_units, held_answers=held_answers,
             )  # fmt: skip
         except KeyError as exc:  # protection across editions fails on some inputs (see note)
             notes.append(f"protection across editions failed ({exc!r}); built without it")
-            return build(rows, edition=name, config=config)
+            return build(rows, edition=name, config=config, held_answers=held_answers)
 
     if base is None:
-        rows, released, held = harmonized, {}, {}
+        rows, released, held, answers = harmonized, {}, {}, empty_held_answers()
         pub = publish(rows)
     else:
         base_input = pd.read_parquet(store.internal_dir(zones, wave, base) / "input.parquet")
+        base_answers = read_held_answers(zones, wave, base)
         changes = unit_changes(base_input, harmonized)
-        released, held, rows = {}, {}, base_input
+        released, held, rows, answers = {}, {}, base_input, base_answers
         if changes:
-            rows = edition_input(base_input, harmonized, set(changes))
-            pub = publish(rows)
-            figures = published_figures(pub.units, wave, shown=earlier[-1].units)
+            shown = earlier[-1].units
+            figures = _figures(
+                edition_input(base_input, harmonized, set(changes)), wave, shown, config
+            )
             groups = {u: c.group for u, c in changes.items()}
             ok = releasable(groups, figures, config.differencing_threshold)
             released = {u: c for u, c in changes.items() if u in ok}
-            held = {u: c for u, c in changes.items() if u not in ok}
-            if held and released:
+            while released:
                 rows = edition_input(base_input, harmonized, set(released))
-                pub = publish(rows)
+                answers, over = held_answers_for(
+                    base_input, base_answers, rows, _figures(rows, wave, shown, config), config
+                )
+                if not over:
+                    break
+                released = {u: c for u, c in released.items() if u not in over}
+            held = {u: c for u, c in changes.items() if u not in released}
         if not released:  # no figure can move: the base edition's figures, under the new name
             rows = base_input
             pub = reuse(zones, wave, base, earlier[-1], name)
@@ -207,13 +270,25 @@ def prepare(
             earlier_waves = {int(w): e for w, e in used.items()}
             return Candidate(
                 wave, name, base, pub, rows, released, held, earlier, earlier_waves, unchanged,
-                notes,
+                notes, base_answers,
             )  # fmt: skip
+        pub = publish(rows, answers)
     frames, earlier_waves = _earlier_waves_internal(zones, wave)
     pub = with_change_columns(pub, wave, frames)
     unchanged = bool(earlier) and not final and same_content(pub, earlier[-1])
     return Candidate(
-        wave, name, base, pub, rows, released, held, earlier, earlier_waves, unchanged, notes
+        wave,
+        name,
+        base,
+        pub,
+        rows,
+        released,
+        held,
+        earlier,
+        earlier_waves,
+        unchanged,
+        notes,
+        answers,
     )
 
 
@@ -265,6 +340,7 @@ def stage(zones: DataZones, candidate: Candidate, run_id: str) -> Path:
         for attr, file in STAGED_TABLES.items():
             write_parquet(getattr(pub, attr), folder / file)
         write_parquet(candidate.input, folder / "input.parquet")
+        write_parquet(candidate.held_answers, folder / HELD_ANSWERS)
     decision = {
         "wave": candidate.wave, "edition": candidate.edition, "base": candidate.base,
         "unchanged": candidate.unchanged, "run_id": run_id,
@@ -286,6 +362,7 @@ def read_staged(zones: DataZones, wave: int) -> tuple[dict, dict[str, pd.DataFra
         return decision, {}
     tables = {attr: pd.read_parquet(folder / file) for attr, file in STAGED_TABLES.items()}
     tables["input"] = pd.read_parquet(folder / "input.parquet")
+    tables["held_answers"] = pd.read_parquet(folder / HELD_ANSWERS)
     return decision, tables
 
 
@@ -392,6 +469,7 @@ def write_edition(
     with store.write_once(target) as folder:  # its live .tmp folder marks the edition in progress
         with store.write_once(store.internal_dir(zones, wave, edition)) as internal:
             write_parquet(tables["input"], internal / "input.parquet")
+            write_parquet(tables["held_answers"], internal / HELD_ANSWERS)
             write_parquet(tables["internal_cells"], internal / "internal.parquet")
             write_parquet(tables["suppression_log"], internal / "suppression_log.parquet")
         for name, frame in (
@@ -403,12 +481,16 @@ def write_edition(
         old = store.read_edition(zones, wave, base)["indicator_cells"] if base else None
         changes = records.cell_changes(
             old, cells, edition, base, _causes(units, wave, released), held,
-            config.differencing_threshold,
+            config.differencing_threshold, tables["held_answers"],
         )  # fmt: skip
         write_parquet(changes, folder / "changes.parquet")
         (folder / "endringslogg.md").write_text(
-            records.endringslogg(changes, wave, edition, base, released), encoding="utf-8"
-        )
+            records.endringslogg(
+                changes, wave, edition, base, released,
+                threshold=config.differencing_threshold,
+            ),
+            encoding="utf-8",
+        )  # fmt: skip
         reports = write_reports(zones, wave, cells, units, folder / "reports", base, workers)
         used = set(tables["input"]["source_sha256"].astype(str))
         held_sha = {s for c in held.values() for s in c.new_sha256}
@@ -437,6 +519,10 @@ def write_edition(
                     ),
                 }
                 for r in held_rows
+            ],
+            "held_answers": [
+                {"unit_id": str(r.unit_id), "item": str(r.item)}
+                for r in tables["held_answers"].itertuples(index=False)
             ],
             "codebook": {
                 "file": book.source.name,

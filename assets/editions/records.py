@@ -38,6 +38,7 @@ CHANGE_LABELS = {
     "new_cell": "nytt tall",
     "removed_cell": "tallet utgår",
     "delivery_held": "leveranse holdt tilbake",
+    "answers_held": "svar holdt tilbake",
 }
 SOURCE_DIRS = ("assets", "quality", "schemas", "reference", "pipelines", "generator")
 
@@ -76,8 +77,10 @@ def cell_changes(
     causes: Mapping[tuple[str, str], list[str]] | None = None,
     held: Mapping[str, UnitChange] | None = None,
     threshold: int = 10,
+    held_answers: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The change log of `new` against the previous edition `old` of the same wave."""
+    """The change log of `new` against the previous edition `old` of the same wave: moved
+    cells, held deliveries, and per unit and item the answers held back (never their count)."""
     causes = causes or {}
     wave = int(new["wave"].iloc[0]) if len(new) else None
     rows: list[dict] = []
@@ -119,6 +122,14 @@ def cell_changes(
                 note=held_reason(c, threshold),
             )
         )  # fmt: skip
+    if held_answers is not None:
+        for r in held_answers.sort_values(["unit_id", "item"]).itertuples(index=False):
+            rows.append(
+                dict(
+                    change="answers_held", unit_type=None, unit_id=str(r.unit_id),
+                    indicator_id=str(r.item), measure=None, note=held_answers_reason(threshold),
+                )
+            )  # fmt: skip
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     out["wave"], out["edition"], out["previous_edition"] = wave, edition, previous
     for c in ("old_share", "new_share"):
@@ -144,6 +155,15 @@ def held_reason(c: UnitChange, threshold: int) -> str:
     )
 
 
+def held_answers_reason(threshold: int) -> str:
+    return (
+        "Nye eller endrede svar fra enheten på dette spørsmålet er holdt tilbake: sammen med "
+        f"andre endringer i de samme tallene er det færre enn {threshold} svar, så forskjellen "
+        "mellom utgavene kunne avsløre dem. Tallene for spørsmålet bygger på svarene fra forrige "
+        f"utgave til endringene til sammen når {threshold}."
+    )
+
+
 def _md_cell(v: object) -> str:
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).replace("|", "/")
 
@@ -155,6 +175,7 @@ def endringslogg(
     previous: str | None,
     released: Mapping[str, UnitChange],
     max_rows: int = 300,
+    threshold: int = 10,
 ) -> str:
     """The change log in bokmål Markdown."""
     lines = [f"# Endringslogg: måling {wave}, {edition_label(edition)}", ""]
@@ -178,7 +199,15 @@ def endringslogg(
         lines.append("- ingen")
     for r in held.itertuples(index=False):
         lines.append(f"- enhet {r.unit_id}: {r.caused_by or ''}. {r.note}")
-    moved = changes[changes["change"] != "delivery_held"]
+    answers = changes[changes["change"] == "answers_held"]
+    lines += ["", "## Svar holdt tilbake", ""]
+    if answers.empty:
+        lines.append("- ingen")
+    for unit, part in answers.groupby("unit_id", sort=True):
+        lines.append(f"- enhet {unit}: " + ", ".join(sorted(part["indicator_id"].astype(str))))
+    if not answers.empty:
+        lines += ["", held_answers_reason(int(threshold))]
+    moved = changes[~changes["change"].isin(["delivery_held", "answers_held"])]
     lines += ["", f"## Tall som er endret ({len(moved)})", ""]
     if moved.empty:
         lines.append("Ingen publiserte tall er endret.")

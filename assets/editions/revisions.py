@@ -11,14 +11,23 @@ released only if every published figure covering it (its own, its pool, county, 
 class, Oslo, national) receives either no released change or released changes of at least the
 differencing threshold in total; otherwise the unit's previous rows stay in the edition and the
 delivery is held until later changes bring the sums up.
+
+The same rule holds per item (answers_to_hold): a released delivery of 12 records may bring
+only 3 answers to one question, and the national figure of that question, which is never
+withheld, would then show how those 3 answered. So per item, the answers a unit's change adds,
+removes or alters are released only if every published figure covering the unit receives
+either no released change of that item's answers or one that moves its valid answers by at
+least the threshold; otherwise that unit's answers to that item stay as the previous edition
+had them (held answers, carried from edition to edition until they can be released).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 FIRST = "preliminary"
@@ -166,15 +175,57 @@ def releasable(
         released -= offenders
 
 
-def published_figures(
-    units: pd.DataFrame, wave: int, shown: pd.DataFrame | None = None
+def group_figures(
+    groups: pd.DataFrame, wave: int, shown: pd.DataFrame
 ) -> dict[tuple[str, str], frozenset[str]]:
-    """Atoms each figure covers (from `units`), for the figures published in `shown` (default
-    `units`): a difference between editions shows only in a figure the earlier one published."""
-    from quality.attacker import memberships
-
-    u = units[units["wave"].astype(int) == wave]
-    s = u if shown is None else shown[shown["wave"].astype(int) == wave]
-    s = s[s["published"].astype(bool)]
+    """Atoms of every group of `wave` (levels.groups) that the units table `shown` published:
+    a difference between editions shows only in a figure the earlier one published."""
+    s = shown[(shown["wave"].astype(int) == wave) & shown["published"].astype(bool)]
     keys = set(zip(s["unit_type"].astype(str), s["unit_id"].astype(str), strict=True))
-    return {k: atoms for k, atoms in memberships(u, wave).items() if k in keys}
+    g = groups[groups["wave"].astype(int) == wave]
+    return {
+        (str(t), str(u)): frozenset(str(a) for a in m)
+        for t, u, m in zip(g["unit_type"], g["unit_id"], g["members"], strict=True)
+        if (str(t), str(u)) in keys
+    }
+
+
+def answers_to_hold(
+    base: Mapping[str, np.ndarray],
+    new: Mapping[str, np.ndarray],
+    valid: Sequence[np.ndarray],
+    figures: Mapping[object, frozenset[str]],
+    threshold: int,
+) -> dict[str, list[int]]:
+    """Per unit, the items whose answers stay as in the base edition (see module docstring).
+
+    base / new: unit -> answer counts (items, answer categories) the base edition used and the
+    rows of the new edition give (a unit missing from `base` had no answers); valid[j]: which
+    categories of item j are valid answers. A unit missing from `new` is left to the unit rule.
+    Per item the greatest fixed point, as in `releasable`: drop offenders, repeat.
+    """
+    held: dict[str, list[int]] = {}
+    units = sorted(new)
+    for j, mask in enumerate(valid):
+        deltas = {}
+        for u in units:
+            old = base.get(u)
+            d = new[u][j] - (old[j] if old is not None else 0)
+            if d.any():
+                deltas[u] = d
+        released = set(deltas)
+        while True:
+            offenders: set[str] = set()
+            for atoms in figures.values():
+                inside = released & atoms
+                if not inside:
+                    continue
+                total = np.sum([deltas[u] for u in sorted(inside)], axis=0)
+                if total.any() and abs(int(total[mask].sum())) < threshold:
+                    offenders |= inside
+            if not offenders:
+                break
+            released -= offenders
+        for u in sorted(set(deltas) - released):
+            held.setdefault(u, []).append(j)
+    return held

@@ -16,7 +16,13 @@ import numpy as np
 import pandas as pd
 
 from assets.indicators.change import add_change
-from assets.indicators.counts import group_counts, membership, unit_counts, valid_positive
+from assets.indicators.counts import (
+    group_counts,
+    membership,
+    unit_counts,
+    valid_positive,
+    with_held_answers,
+)
 from assets.indicators.estimates import CI_METHOD, format_percent, share, wilson
 from assets.indicators.levels import Levels, build_levels
 from assets.indicators.publish import (
@@ -240,14 +246,19 @@ def build_publication(
     previous_editions: pd.DataFrame | None = None,
     previous_units: pd.DataFrame | None = None,
     catalogue: Catalogue | None = None,
+    held_answers: pd.DataFrame | None = None,
 ) -> Publication:
-    """The publication of every wave in `harmonized` (see module docstring)."""
+    """The publication of every wave in `harmonized` (see module docstring).
+
+    held_answers (assets.indicators.counts.HELD_COLUMNS): answers of a revision held back per
+    unit and item; those units' counts of the item are the ones given there.
+    """
     config = config or default_config()
     catalogue = catalogue or load_catalogue()
     if harmonized.empty:
         return _empty(edition)
     levels = build_levels(harmonized, config, catalogue.geography.code_list_by_wave)
-    uc = unit_counts(harmonized, catalogue)
+    uc = with_held_answers(unit_counts(harmonized, catalogue), harmonized, held_answers)
     gc = group_counts(uc, membership(levels.groups, levels.units))
     rules = _primary_group_rules(levels, config, gc.respondents)
     frames, logs, group_status = [], [], {}

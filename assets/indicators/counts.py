@@ -92,7 +92,63 @@ def valid_positive(c: Counts, ind: Indicator) -> tuple[np.ndarray, np.ndarray]:
     return valid, positive
 
 
+def valid_slots(catalogue: Catalogue, items: tuple[str, ...]) -> list[np.ndarray]:
+    """Per item, which of the answer slots (0..NOT_ASKED-1) are valid answers (n_valid)."""
+    out = []
+    for item in items:
+        mask = np.zeros(NOT_ASKED, dtype=bool)
+        mask[[0, 1] if catalogue.by_item(item)[0].denominator == "ja_nei" else list(range(5))] = 1
+        out.append(mask)
+    return out
+
+
 def asked(c: Counts, item: str) -> np.ndarray:
     """Respondents who were asked the item (any answer or missing kind except not asked)."""
     sub = c.counts[:, c.item_index(item), :]
     return sub[:, :NOT_ASKED].sum(axis=1)
+
+
+# --- answers held back from a revision (assets.editions.revisions.answers_to_hold) ------------
+
+HELD_SLOTS = [f"slot_{k}" for k in range(NOT_ASKED)]
+HELD_COLUMNS = ["wave", "unit_id", "item", *HELD_SLOTS]
+
+
+def empty_held_answers() -> pd.DataFrame:
+    """The held-answers table with no rows: (wave, unit_id, item) and the answer counts used."""
+    frame = pd.DataFrame({c: pd.Series(dtype="int64") for c in HELD_COLUMNS})
+    return frame.astype({"unit_id": "string", "item": "string"})
+
+
+def counts_by_unit(unit: Counts, harmonized: pd.DataFrame) -> dict[tuple[int, str], np.ndarray]:
+    """(wave, unit_id) -> the unit's answer counts (items, NOT_ASKED) of a unit_counts result."""
+    table = unit_keys(harmonized).table
+    keys = zip(table["wave"].astype(int), table["unit_id"].astype(str), strict=True)
+    return {k: unit.counts[i, :, :NOT_ASKED] for i, k in enumerate(keys)}
+
+
+def with_held_answers(unit: Counts, harmonized: pd.DataFrame, held: pd.DataFrame | None) -> Counts:
+    """Unit counts (of `harmonized`) where every held (wave, unit_id, item) has the answer
+    counts of `held`, the ones the previous edition used. Those of a
+    unit's respondents whose held answers are not used count as not asked, so the respondent
+    count stays; held answers above a unit's respondents are inconsistent and raise ValueError.
+    """
+    if held is None or held.empty:
+        return unit
+    table = unit_keys(harmonized).table
+    row = {
+        (int(w), str(u)): i
+        for i, (w, u) in enumerate(zip(table["wave"], table["unit_id"], strict=True))
+    }
+    counts = unit.counts.copy()
+    slots = held[HELD_SLOTS].to_numpy(dtype=np.int64)
+    for r, values in zip(held.itertuples(index=False), slots, strict=True):
+        key = (int(r.wave), str(r.unit_id))
+        if key not in row:
+            raise ValueError(f"held answers for {key}, a unit without respondents")
+        i, j = row[key], unit.item_index(str(r.item))
+        if (values < 0).any() or values.sum() > unit.respondents[i]:
+            raise ValueError(f"held answers of {key} {r.item} exceed its respondents")
+        counts[i, j, :NOT_ASKED] = values
+        counts[i, j, NOT_ASKED] = unit.respondents[i] - values.sum()
+    return Counts(unit.items, counts, unit.respondents)
