@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -114,11 +115,76 @@ def _wide_dictionaries(table: pa.Table) -> pa.Table:
     return table.cast(pa.schema(fields, metadata=table.schema.metadata))
 
 
+NULL = "\\N"
+FIELD_SEPARATOR = "\x1f"
+
+
+def _number_text(values: np.ndarray) -> np.ndarray:
+    finite = np.isfinite(values)
+    whole = finite & (values == np.round(values)) & (np.abs(values) < 2**53)
+    out = np.full(values.shape, NULL, dtype=object)
+    if whole.any():
+        out[whole] = values[whole].astype(np.int64).astype(str).astype(object)
+    rest = finite & ~whole
+    if rest.any():
+        out[rest] = np.char.mod("%.15g", values[rest]).astype(object)
+    return out
+
+
+def _scalar_text(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | float | np.integer | np.floating):
+        return str(_number_text(np.array([float(value)]))[0])
+    if isinstance(value, pd.Timestamp):
+        return str(canonical_text(pd.Series([value]))[0])
+    return str(value)
+
+
+def canonical_text(column: pd.Series) -> pd.Series:
+    """A column as canonical text for content_hash.
+
+    Null (None, NaN, NA) is the two characters backslash and N; booleans are true/false;
+    numbers are decimal text with up to 15 significant digits (C's %.15g), whole numbers
+    without a decimal point (4, 4.0 and Int8 4 are all "4", -0.0 is "0"); timestamps are
+    ISO 8601 in UTC with microseconds; everything else (text, categories) is its text.
+    """
+    s = column.reset_index(drop=True)
+    missing = s.isna().to_numpy()
+    if pd.api.types.is_bool_dtype(s):
+        text = np.where(s.fillna(False).to_numpy(dtype=bool), "true", "false").astype(object)
+    elif pd.api.types.is_numeric_dtype(s):
+        text = _number_text(s.astype("Float64").to_numpy(dtype="float64", na_value=np.nan))
+    elif pd.api.types.is_datetime64_any_dtype(s):
+        utc = s.dt.tz_convert("UTC") if s.dt.tz is not None else s.dt.tz_localize("UTC")
+        text = utc.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").to_numpy(dtype=object)
+    else:
+        values = s.to_numpy(dtype=object)
+        if all(isinstance(v, str) for v in values[~missing]):
+            text = values
+        else:
+            text = np.array([_scalar_text(v) for v in values], dtype=object)
+    return pd.Series(np.where(missing, NULL, text), dtype=object)
+
+
 def content_hash(frame: pd.DataFrame) -> str:
-    """sha256 of a table's logical content: same rows and values → same hash, whatever file."""
-    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
-    table = table.replace_schema_metadata(None)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
+    """sha256 of a table's logical content: the same rows and values give the same hash, whatever
+    the row order, column order, dtypes, categories or file.
+
+    Canonical form (README "For auditors" recomputes it by hand): the column names sorted and
+    joined by the unit separator U+001F as the first line; then every row as its values in that
+    column order (canonical_text) joined by U+001F; the row lines sorted by code point (which
+    is their UTF-8 byte order); every line ended by a newline; the text in UTF-8, hashed with
+    SHA-256.
+    """
+    columns = sorted(str(c) for c in frame.columns)
+    frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+    lines: list[str] = []
+    if columns and len(frame):
+        texts = [canonical_text(frame[c]) for c in columns]
+        joined = texts[0].str.cat(texts[1:], sep=FIELD_SEPARATOR) if len(texts) > 1 else texts[0]
+        lines = sorted(joined.tolist())
+    digest = hashlib.sha256((FIELD_SEPARATOR.join(columns) + "\n").encode("utf-8"))
+    if lines:
+        digest.update(("\n".join(lines) + "\n").encode("utf-8"))
+    return digest.hexdigest()
