@@ -138,6 +138,33 @@ def test_a_late_correction_of_ten_or_more_gives_rev1_with_a_change_log(history) 
     assert KORR2 in {d["file_name"] for d in manifest["deliveries"] if d["used_in_edition"]}
 
 
+def test_answers_too_few_to_difference_are_held_and_the_nation_does_not_move(history) -> None:
+    """The 10 added records answer some questions fewer than 10 times (routing, "vet ikke"):
+    those answers are held, so the national figure of such a question is the same in rev1."""
+    zones, _, _ = history
+    manifest = store.read_manifest(zones, WAVE, "rev1")
+    held = {(h["unit_id"], h["item"]) for h in manifest["held_answers"]}
+    assert held and {u for u, _ in held} == {"4601"}
+    changes = pd.read_parquet(store.published_dir(zones, WAVE, "rev1") / "changes.parquet")
+    logged = changes[changes["change"] == "answers_held"]
+    assert set(zip(logged["unit_id"], logged["indicator_id"], strict=True)) == held
+    assert logged["new_n_valid"].isna().all()  # never how many
+    log = (store.published_dir(zones, WAVE, "rev1") / "endringslogg.md").read_text("utf-8")
+    assert "Svar holdt tilbake" in log
+    final, rev1 = (
+        store.read_edition(zones, WAVE, e)["indicator_cells"].query("unit_type == 'national'")
+        for e in ("final", "rev1")
+    )
+    key = ["indicator_id", "measure"]
+    both = final.merge(rev1, on=key, suffixes=("_final", "_rev1"))
+    for item in {i for _, i in held}:
+        same = both[both["indicator_id"] == item]
+        assert (same["n_valid_final"] == same["n_valid_rev1"]).all(), item
+    moved = (both["n_valid_rev1"] - both["n_valid_final"]).abs()
+    assert ((moved == 0) | (moved >= 10)).all()
+    assert "4601" in (wave_status(zones, WAVE)["held_answers"] or "")
+
+
 def test_earlier_editions_and_other_waves_are_untouched(history) -> None:
     _, _, seen = history
     before, after = seen["final"], seen["rev1"]

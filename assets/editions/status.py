@@ -1,4 +1,6 @@
-"""Per wave: units invited, delivered, accepted, quarantined rows, missing, held, and editions.
+"""Per wave: units invited, delivered, accepted, quarantined rows, missing, held deliveries and
+held answers (per unit, the questions whose changed answers the newest edition holds back), and
+editions.
 
 Invited units are the kommuner of the wave's code list (every municipality is asked to take
 part); a kommune counts as delivered when it or one of its bydeler delivered.
@@ -17,12 +19,16 @@ from schemas.codebook import codebook_for, codebooks
 
 STATUS_COLUMNS = [
     "wave", "invited", "delivered", "accepted", "rejected_files", "quarantined_rows", "missing",
-    "held_units", "held_files", "current_edition", "editions",
+    "held_units", "held_files", "held_answers", "current_edition", "editions",
 ]  # fmt: skip
 
 
 def _kommune(unit: str) -> str:
     return unit[:4]
+
+
+def _held_answers_text(answers: dict[str, list[str]]) -> str | None:
+    return "; ".join(f"{u}: {', '.join(sorted(i))}" for u, i in sorted(answers.items())) or None
 
 
 def wave_status(zones: DataZones, wave: int) -> dict:
@@ -37,6 +43,11 @@ def wave_status(zones: DataZones, wave: int) -> dict:
     decision_path = store.staged_dir(zones, wave) / "decision.json"
     decision = json.loads(decision_path.read_text("utf-8")) if decision_path.is_file() else {}
     held = decision.get("held", [])
+    names = store.complete_editions(zones, wave)
+    answers: dict[str, list[str]] = {}
+    if names:
+        for h in store.read_manifest(zones, wave, names[-1]).get("held_answers", []):
+            answers.setdefault(h["unit_id"], []).append(h["item"])
     return {
         "wave": wave,
         "invited": len(invited),
@@ -47,8 +58,9 @@ def wave_status(zones: DataZones, wave: int) -> dict:
         "missing": len(invited - {_kommune(u) for u in accepted}),
         "held_units": ", ".join(sorted(h["unit_id"] for h in held)) or None,
         "held_files": ", ".join(sorted(f for h in held for f in h["new_files"])) or None,
+        "held_answers": _held_answers_text(answers),
         "current_edition": store.read_current(zones).get(wave),
-        "editions": ", ".join(store.complete_editions(zones, wave)) or None,
+        "editions": ", ".join(names) or None,
     }
 
 
@@ -69,6 +81,7 @@ def status_text(zones: DataZones, wave: int) -> str:
         f"  rader i karantene       {s['quarantined_rows']}",
         f"  kommuner uten leveranse {s['missing']}",
         f"  holdt tilbake           {s['held_files'] or 'ingen'}",
+        f"  svar holdt tilbake      {s['held_answers'] or 'ingen'}",
         f"  gjeldende utgave        {s['current_edition'] or 'ingen publisert'}",
         f"  alle utgaver            {s['editions'] or 'ingen'}",
     ]
