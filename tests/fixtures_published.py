@@ -130,8 +130,8 @@ def _base_units(extra: int) -> list[dict]:
 
 
 UNIT_COLUMNS = ("wave", "unit_type", "unit_id", "unit_name", "kommune_id", "county_id", "rhf_id",
-                "size_class", "n_respondents", "pool_id", "pool_reason", "published",
-                "member_units")  # fmt: skip
+                "size_class", "n_respondents", "n_respondents_display", "pool_id", "pool_reason",
+                "published", "member_units")  # fmt: skip
 CELL_COLUMNS = ("wave", "edition", "unit_type", "unit_id", "unit_name", "indicator_id", "measure",
                 "n_respondents", "n_valid", "n_positive", "share", "ci_low", "ci_high",
                 "ci_method", "display", "suppressed", "suppression_reason")  # fmt: skip
@@ -197,6 +197,7 @@ def _groups(wave: int, wi: int, present: list[dict], units: list[dict]) -> dict:
         units.append(_unit_row(wave, u["t"], u["id"], u["name"], county_id=u["county"],
                                kommune_id=u["id"][:4], rhf_id=rhf, size_class=u["size"],
                                n_respondents=None if small else u["n"][wi], pool_id=pool,
+                               n_respondents_display=f"under {MIN_UNIT}" if small else None,
                                pool_reason=reason, published=not small))  # fmt: skip
         keys = [(u["t"], u["id"], u["name"])]
         if u["t"] == "kommune":

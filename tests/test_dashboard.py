@@ -100,7 +100,7 @@ def test_pooled_units_point_to_their_pool(page: str) -> None:
     units = data["units"]
     rows = table(data["unitWaves"])
     bindal = next(r for r in rows if units[r["u"]]["key"] == "kommune:1811" and r["w"] == 2021)
-    assert not bindal["published"] and bindal["n"] is None
+    assert not bindal["published"] and bindal["n"] == "under 10"
     assert units[bindal["pool"]]["key"] == "pool:pool-2021-s1-HN"
     pool = next(r for r in rows if r["u"] == bindal["pool"] and r["w"] == 2021)
     assert sorted(units[m]["name"] for m in pool["members"]) == ["Bindal", "Sømna"]
@@ -110,3 +110,17 @@ def test_build_is_deterministic(pub: Published, tmp_path: Path) -> None:
     a = build_dashboard(pub.cells, pub.units, pub.distribution, tmp_path / "a").read_bytes()
     b = build_dashboard(pub.cells, pub.units, pub.distribution, tmp_path / "b").read_bytes()
     assert a == b
+
+
+def test_withheld_respondent_counts_show_the_published_display_text(pub: Published, page: str):
+    """A unit moved into its pool with 10 or more respondents says "minst 10", not "under 10"."""
+    data = embedded(page)
+    rows = table(data["unitWaves"])
+    ids = {(u["type"], u["id"]): i for i, u in enumerate(data["units"])}
+    expected = {
+        (ids[(r.unit_type, r.unit_id)], int(r.wave)): r.n_respondents_display
+        for r in pub.units[pub.units["n_respondents"].isna()].itertuples()
+    }
+    assert expected
+    shown = {(r["u"], r["w"]): r["n"] for r in rows}
+    assert {k: shown[k] for k in expected} == expected

@@ -102,7 +102,8 @@ def _unit_rows(units: list[dict], index: dict[str, int]) -> list[list[Any]]:
             [
                 index[_key(r["unit_type"], r["unit_id"])],
                 int(r["wave"]),
-                None if n is None else fmt_int(int(n)),
+                # a withheld count shows its display text ("under 10", "minst 10", "skjult")
+                r.get("n_respondents_display") if n is None else fmt_int(int(n)),
                 bool(r.get("published")),
                 ref("pool", r.get("pool_id")),
                 r.get("pool_reason"),

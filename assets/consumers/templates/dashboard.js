@@ -225,7 +225,7 @@
       h("h2", { "data-testid": "unit-name", text: unit.name }),
       h("span", { class: "unit-type", text: D.labels.unitTypes[unit.type] + " · måling " + w + " · " + D.editions[w].label })]));
     var facts = h("div", { class: "facts" });
-    var n = r && r.n !== null ? r.n : (r && !r.published ? "under " + D.rules.min_unit_respondents : "–");
+    var n = r && r.n !== null ? r.n : "–";
     var nNode = fact("Antall svar", n); nNode.setAttribute("data-testid", "unit-n"); facts.appendChild(nNode);
     if (r && r.kommune !== null) facts.appendChild(fact("Kommune", unitName(r.kommune)));
     if (r && r.county !== null && unit.type === "kommune") facts.appendChild(fact("Fylke", unitName(r.county)));
@@ -237,7 +237,7 @@
     if (r && r.members && r.members.length) {
       card.appendChild(h("p", {}, [h("b", { text: "Kommuner i gruppen: " }), r.members.map(function (m) {
         var mr = unitWave.get(m + "|" + w);
-        return unitName(m) + " (" + (mr && mr.n !== null ? mr.n : "under " + D.rules.min_unit_respondents) + " svar)";
+        return unitName(m) + " (" + (mr && mr.n !== null ? mr.n : "–") + " svar)";
       }).join(", ") + "."]));
       if (r.poolReason) card.appendChild(h("p", { class: "sub", text: r.poolReason }));
     }
