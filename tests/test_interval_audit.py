@@ -190,6 +190,33 @@ def test_an_edition_difference_reveals_a_small_change() -> None:
     assert not legacy.passed
 
 
+def test_a_late_unit_excuses_an_edition_change_only_where_its_own_figure_is_shown() -> None:
+    """A late unit of 12 respondents of whom only 3 answered: new national minus old national is
+    its answer. Excused where the unit's own figure shows it anyway, a leak where that figure
+    says "for få svar" (5001 and county 50 are withheld, so only the editions give it away)."""
+    atoms = three_units(b_pos=3, b_neg=9)
+    hidden = {"5001": "hidden", "50": "hidden"}
+    old = publish(atoms, {}, edition="preliminary")
+    atoms.append(Atom("5002", "50", answers(2, 1, 9), 12))
+
+    @dataclass
+    class Edition:
+        cells: pd.DataFrame
+        units: pd.DataFrame
+        distribution: pd.DataFrame
+
+    shown = publish(atoms, hidden, edition="final")
+    gate = disclosure_gate(shown[0], shown[1], distribution=shown[2],
+                           earlier_editions=[Edition(*old)])  # fmt: skip
+    assert not any("edition_change" in d for d in gate.details), gate.details
+    few = publish(atoms, hidden | {"5002": "few"}, edition="final")
+    assert not any(
+        "edition_change" in d for d in disclosure_gate(few[0], few[1], distribution=few[2]).details
+    )
+    gate = disclosure_gate(few[0], few[1], distribution=few[2], earlier_editions=[Edition(*old)])
+    assert not gate.passed and any("edition_change" in d and "NO" in d for d in gate.details)
+
+
 def test_a_change_column_against_a_withheld_figure() -> None:
     atoms = three_units(b_pos=3, b_neg=9)
     c1, u1, d1 = publish(atoms, {"4603": "hidden", "4602": "hidden"}, wave=2021)
