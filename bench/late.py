@@ -99,8 +99,20 @@ def late() -> bool:
     generate(zones.root, seed=2017)
     waves = set(codebooks())
     log = root / "dagster-dev.log"
-    with dagster_dev(zones.root, root / "dagster", log) as proc:
-        first = wait_for(lambda: set(store.read_current(zones)) == waves, 1800, proc, log)
+    home = root / "dagster"
+    # The first publication as an engineer makes it (`brukerstemme run`, same instance): the
+    # daemon would launch one process per unit run, which is not what this benchmark measures.
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    env = {**os.environ, "DAGSTER_HOME": str(home), "BRUKERSTEMME_DATA_DIR": str(zones.root)}
+    start = time.monotonic()
+    subprocess.run(
+        [str(REPO / ".venv" / "bin" / "brukerstemme"), "run"], cwd=REPO, env=env, check=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    first = time.monotonic() - start
+    with dagster_dev(zones.root, home, log) as proc:
+        wait_for(lambda: set(store.read_current(zones)) == waves, 300, proc, log)
         before_edition = store.read_current(zones)[WAVE]
         before = files(zones.published)
         source = max(
@@ -115,7 +127,7 @@ def late() -> bool:
     kept = sum(1 for k, v in before.items() if after.get(k) == v)
     new = sum(1 for k in after if k not in before)
     edition = store.read_current(zones)[WAVE]
-    print(f"\nscenario late: {len(waves)} waves first published after {first:.0f} s")
+    print(f"\nscenario late: {len(waves)} waves published by brukerstemme run in {first:.0f} s")
     print(f"{target.name} (12 new records) landed → {WAVE} {edition} current in {seconds:.0f} s")
     print(f"published/: {new} files written, {kept} untouched, {len(before) - kept} removed")
     ok = seconds <= 60

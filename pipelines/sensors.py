@@ -1,6 +1,6 @@
 """Sensors and schedules: late and corrected deliveries are picked up without anyone asking.
 
-- landing_sensor (every 30 s): a new or changed file in landing/ (by sha256 against the archive)
+- landing_sensor (every 10 s): a new or changed file in landing/ (by sha256 against the archive)
   registers its unit partition and runs the per-unit job for just that (wave, unit).
 - wave-level and cross-wave assets rebuild by declarative automation once their inputs update
   (see assets' automation conditions; the daemon's automation sensor evaluates them).
@@ -57,9 +57,15 @@ def _requests(data: DataZonesResource, instance: dg.DagsterInstance, seen: dict)
     return runs, partition_requests, now_seen
 
 
+# How often the daemon looks at landing/ (a scan hashes only files it has not seen) and
+# evaluates the automation conditions: late data waits at most this long at each step.
+LANDING_INTERVAL_SECONDS = 10
+AUTOMATION_INTERVAL_SECONDS = 10
+
+
 @dg.sensor(
     name="landing_sensor",
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=LANDING_INTERVAL_SECONDS,
     default_status=SENSOR_STATUS,
     jobs=[unit_job, national_job],
     description="New or corrected deliveries in landing/ → ingest just that unit.",
@@ -98,6 +104,6 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
     "rebuild_after_new_data",
     target=dg.AssetSelection.all(),
     default_status=SENSOR_STATUS,
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=AUTOMATION_INTERVAL_SECONDS,
     description="Rebuilds wave-level and cross-wave assets after units were (re)ingested.",
 )
