@@ -251,16 +251,21 @@ def prepare(
                 edition_input(base_input, harmonized, set(changes)), wave, shown, config
             )
             groups = {u: c.group for u, c in changes.items()}
-            ok = releasable(groups, figures, config.differencing_threshold)
-            released = {u: c for u, c in changes.items() if u in ok}
-            while released:
+            candidates = set(changes)
+            while True:  # a unit whose held answers no longer fit is held whole, and the rest
+                # is decided again (a group released together may be too small without it)
+                ok = releasable({u: groups[u] for u in candidates}, figures,
+                                config.differencing_threshold)  # fmt: skip
+                released = {u: c for u, c in changes.items() if u in ok}
+                if not released:
+                    break
                 rows = edition_input(base_input, harmonized, set(released))
                 answers, over = held_answers_for(
                     base_input, base_answers, rows, _figures(rows, wave, shown, config), config
                 )
                 if not over:
                     break
-                released = {u: c for u, c in released.items() if u not in over}
+                candidates -= over
             held = {u: c for u, c in changes.items() if u not in released}
         if not released:  # no figure can move: the base edition's figures, under the new name
             rows = base_input
@@ -277,19 +282,9 @@ def prepare(
     pub = with_change_columns(pub, wave, frames)
     unchanged = bool(earlier) and not final and same_content(pub, earlier[-1])
     return Candidate(
-        wave,
-        name,
-        base,
-        pub,
-        rows,
-        released,
-        held,
-        earlier,
-        earlier_waves,
-        unchanged,
-        notes,
+        wave, name, base, pub, rows, released, held, earlier, earlier_waves, unchanged, notes,
         answers,
-    )
+    )  # fmt: skip
 
 
 def reuse(zones: DataZones, wave: int, base: str, tables: EarlierEdition, name: str) -> Publication:
