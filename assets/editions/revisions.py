@@ -24,7 +24,7 @@ had them (held answers, carried from edition to edition until they can be releas
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -157,22 +157,34 @@ def unit_changes(previous: pd.DataFrame | None, current: pd.DataFrame) -> dict[s
     return out
 
 
-def releasable(
-    groups: Mapping[str, int], figures: Mapping[object, frozenset[str]], threshold: int
+def _fixed_point(
+    changed: set[str],
+    figures: Mapping[object, frozenset[str]],
+    shows_too_little: Callable[[set[str]], bool],
 ) -> set[str]:
-    """The largest set of changed units whose released changes no published figure shows as a
-    difference of 1 to threshold−1 records (greatest fixed point: drop offenders, repeat)."""
-    released = {u for u, g in groups.items() if g > 0}
+    """The greatest set of `changed` units no published figure shows too small a part of:
+    drop every unit of an offending figure, repeat until none offends."""
+    released = set(changed)
     while True:
         offenders: set[str] = set()
         for atoms in figures.values():
             inside = released & atoms
-            total = sum(groups[u] for u in inside)
-            if 0 < total < threshold:
+            if inside and shows_too_little(inside):
                 offenders |= inside
         if not offenders:
             return released
         released -= offenders
+
+
+def releasable(
+    groups: Mapping[str, int], figures: Mapping[object, frozenset[str]], threshold: int
+) -> set[str]:
+    """The largest set of changed units whose released changes no published figure shows as a
+    difference of 1 to threshold−1 records."""
+    changed = {u for u, g in groups.items() if g > 0}
+    return _fixed_point(
+        changed, figures, lambda inside: 0 < sum(groups[u] for u in inside) < threshold
+    )
 
 
 def group_figures(
@@ -202,7 +214,7 @@ def answers_to_hold(
     base / new: unit -> answer counts (items, answer categories) the base edition used and the
     rows of the new edition give (a unit missing from `base` had no answers); valid[j]: which
     categories of item j are valid answers. A unit missing from `new` is left to the unit rule.
-    Per item the greatest fixed point, as in `releasable`: drop offenders, repeat.
+    Per item the same fixed point as `releasable`.
     """
     held: dict[str, list[int]] = {}
     units = sorted(new)
@@ -213,19 +225,12 @@ def answers_to_hold(
             d = new[u][j] - (old[j] if old is not None else 0)
             if d.any():
                 deltas[u] = d
-        released = set(deltas)
-        while True:
-            offenders: set[str] = set()
-            for atoms in figures.values():
-                inside = released & atoms
-                if not inside:
-                    continue
-                total = np.sum([deltas[u] for u in sorted(inside)], axis=0)
-                if total.any() and abs(int(total[mask].sum())) < threshold:
-                    offenders |= inside
-            if not offenders:
-                break
-            released -= offenders
+
+        def shows_too_little(inside: set[str], deltas=deltas, mask=mask) -> bool:
+            total = np.sum([deltas[u] for u in sorted(inside)], axis=0)
+            return bool(total.any()) and abs(int(total[mask].sum())) < threshold
+
+        released = _fixed_point(set(deltas), figures, shows_too_little)
         for u in sorted(set(deltas) - released):
             held.setdefault(u, []).append(j)
     return held
