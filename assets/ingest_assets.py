@@ -27,7 +27,7 @@ from assets.ingest.raw_store import load_raw, store_raw
 from assets.ingest.unit_ingest import ingest_unit
 from assets.ingest.units import parse_file_name
 from assets.ingest.validate import rejected_unread, validate_table
-from assets.metadata import markdown_table
+from assets.metadata import markdown_table, provenance_metadata, row_counts
 from assets.publication_assets import gate_check_result
 from assets.storage import DataZones, content_hash, read_parquets, write_parquet
 from quality.drift import answer_counts, drift_gate
@@ -67,12 +67,15 @@ def raw_deliveries(
         )
     if not versions:
         context.log.warning(f"no delivery for unit {unit_id} in wave {wave}")
+    sha256s = [r["sha256"] for r in rows]
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(content_hash(pd.DataFrame({"sha256": sha256s}))),
         metadata={
             "versions": dg.MetadataValue.md(markdown_table(pd.DataFrame(rows))),
             "n_versions": len(versions),
-            "sha256": ", ".join(r["sha256"] for r in rows),
-        }
+            "sha256": ", ".join(sha256s),
+            **provenance_metadata(),
+        },
     )
 
 
@@ -122,18 +125,20 @@ def validated_responses(
     reasons = (
         outcome.quarantine["reason"].value_counts().to_dict() if len(outcome.quarantine) else {}
     )
+    digest = content_hash(outcome.validated)
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(digest),
         metadata={
             "current_file": current["file_name"].iloc[0] if len(current) else "none",
-            "rows_in": int(current["rows_in"].sum()),
-            "rows_accepted": int(current["rows_accepted"].sum()),
-            "rows_quarantined": int(current["rows_quarantined"].sum()),
-            "rows_duplicate": int(current["rows_duplicate"].sum()),
+            "current_sha256": current["sha256"].iloc[0] if len(current) else "none",
+            **row_counts(outcome.ledger),
+            "content_sha256": digest,
             "reasons": dg.MetadataValue.json({str(k): int(v) for k, v in reasons.items()}),
             "ledger": dg.MetadataValue.md(markdown_table(outcome.ledger.drop(columns=["detail"]))),
             "skip_logic_answers_reset": len(outcome.skip_log),
             "extra_columns": "\n".join(notes) or "none",
-        }
+            **provenance_metadata(),
+        },
     )
 
 
@@ -189,15 +194,22 @@ def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResou
         )
     path = write_parquet(frame, zones.harmonized(wave))
     by_unit = frame.groupby("unit_id", observed=True).size()
+    digest = content_hash(frame)
     yield dg.MaterializeResult(
+        data_version=dg.DataVersion(digest),
         metadata={
             "path": dg.MetadataValue.path(str(path)),
             "rows": len(frame),
             "units": int(by_unit.size),
             "units_under_10": int((by_unit < 10).sum()),
-            "content_sha256": content_hash(frame),
+            "content_sha256": digest,
             "codebook": f"{codebook.source.name} v{codebook.version}",
-        }
+            **row_counts(read_parquets(zones.unit_parts("ledger", wave))),
+            "input_sha256": dg.MetadataValue.json(
+                sorted(frame["source_sha256"].astype(str).unique().tolist())
+            ),
+            **provenance_metadata(),
+        },
     )
 
 
@@ -218,14 +230,17 @@ def delivery_ledger(
     ledger = assemble_ledger([*recorded_parts(zones), extra])
     write_parquet(ledger, zones.ledger)
     counts = ledger["status"].value_counts().to_dict()
+    digest = content_hash(ledger)
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(digest),
         metadata={
             "path": dg.MetadataValue.path(str(zones.ledger)),
             "files": len(ledger),
             **{f"files_{k}": int(v) for k, v in counts.items()},
             "rows_in": int(ledger["rows_in"].sum()),
-            "content_sha256": content_hash(ledger),
-        }
+            "content_sha256": digest,
+            **provenance_metadata(),
+        },
     )
 
 

@@ -18,3 +18,21 @@ def markdown_table(frame: pd.DataFrame, max_rows: int = 50) -> str:
     if len(frame) > max_rows:
         lines.append(f"\n… {len(frame) - max_rows} more rows")
     return "\n".join(lines)
+
+
+def provenance_metadata() -> dict[str, str]:
+    """The code version and rule, codebook and reference hashes every materialization records
+    (see assets.provenance)."""
+    from assets.provenance import run_provenance
+
+    return dict(run_provenance())
+
+
+def row_counts(ledger: pd.DataFrame) -> dict[str, int]:
+    """rows in = accepted + quarantined + duplicate, over the ledger rows of current
+    (accepted) deliveries."""
+    current = ledger[ledger["status"] == "accepted"] if len(ledger) else ledger
+    return {
+        f"rows_{k}": int(current[f"rows_{k}"].sum()) if len(current) else 0
+        for k in ("in", "accepted", "quarantined", "duplicate")
+    }

@@ -17,9 +17,10 @@ from assets.defs import (
     wave_partitions,
 )
 from assets.editions import flow, store
+from assets.editions.lineage import edition_lineage
 from assets.editions.status import status_table
 from assets.indicators.cells import build_publication
-from assets.metadata import markdown_table
+from assets.metadata import markdown_table, provenance_metadata
 from assets.publishing import publication_gates, read_ledger
 from assets.storage import content_hash, read_parquets, write_parquet
 from quality.gates import GateResult
@@ -93,6 +94,7 @@ def indicator_cells(context: dg.AssetExecutionContext, data: DataZonesResource):
             "suppression_rules": dg.MetadataValue.md(
                 markdown_table(pub.suppression_log["rule"].value_counts().rename("n").reset_index())
             ),
+            **provenance_metadata(),
         },
     )
 
@@ -117,10 +119,19 @@ def wave_edition(context: dg.AssetExecutionContext, data: DataZonesResource):
         digest = content_hash(store.read_edition(zones, wave, current)["indicator_cells"])
         return dg.MaterializeResult(
             data_version=dg.DataVersion(digest),
-            metadata={"edition": current, "new_edition": False, "held": len(decision["held"])},
+            metadata={
+                "edition": current,
+                "new_edition": False,
+                "held": len(decision["held"]),
+                **provenance_metadata(),
+            },
         )
     run_ids = [decision["run_id"], context.run_id]
-    folder = flow.write_edition(zones, decision, tables, run_ids)
+    units = {*tables["input"]["unit_id"].astype(str), *(d["unit_id"] for d in decision["held"])}
+    export = edition_lineage(
+        context.instance, context.job_def.asset_layer.asset_graph, wave, units, run_ids
+    )
+    folder = flow.write_edition(zones, decision, tables, run_ids, lineage=export)
     manifest = store.read_manifest(zones, wave, decision["edition"])
     reused = sum(r["reused"] for r in manifest["reports"].values())
     return dg.MaterializeResult(
@@ -133,6 +144,8 @@ def wave_edition(context: dg.AssetExecutionContext, data: DataZonesResource):
             "reports_unchanged": reused,
             "held": len(decision["held"]),
             "changes": dg.MetadataValue.path(str(folder / "endringslogg.md")),
+            "manifest": dg.MetadataValue.path(str(folder / store.MANIFEST)),
+            **provenance_metadata(),
         },
     )
 
@@ -157,6 +170,7 @@ def published_tables(data: DataZonesResource) -> dg.MaterializeResult:
             "editions": dg.MetadataValue.json({str(w): e for w, e in editions.items()}),
             "switched": switched,
             "generation": dg.MetadataValue.path(str(current.resolve()) if current.exists() else ""),
+            **provenance_metadata(),
         },
     )
 
@@ -173,9 +187,13 @@ def wave_status(data: DataZonesResource) -> dg.MaterializeResult:
     zones = data.zones()
     table = status_table(zones)
     path = write_parquet(table, zones.warehouse / "wave_status.parquet")
+    digest = content_hash(table)
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(digest),
         metadata={
             "path": dg.MetadataValue.path(str(path)),
             "status": dg.MetadataValue.md(markdown_table(table)),
-        }
+            "content_sha256": digest,
+            **provenance_metadata(),
+        },
     )

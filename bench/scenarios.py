@@ -181,5 +181,12 @@ def late() -> bool:
     return run()
 
 
+def run() -> bool:
+    from bench.run import run as end_to_end
+
+    return end_to_end()
+
+
 SCENARIOS = {"ingest": ingest, "indicators": indicators, "publish": publish, "late": late}
 SCENARIOS["disclosure"] = disclosure
+SCENARIOS["run"] = run

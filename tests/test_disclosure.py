@@ -288,3 +288,30 @@ def test_a_unit_moved_into_a_pool_is_not_shown_as_under_the_threshold() -> None:
     assert len(moved) and (moved["n_respondents_display"] == "minst 10").all()
     pooled = u[u["unit_type"].isin(["kommune", "bydel"]) & u["pool_id"].notna()]
     assert set(pooled["n_respondents_display"]) == {"under 10", "minst 10"}
+
+
+def test_a_revision_keeps_the_complements_of_earlier_editions(harmonized, pub) -> None:
+    """An edition after a complement was chosen keeps it withheld (so the cell cannot be
+    differenced and tables stay alike); a cell shown before and not chosen stays shown."""
+    cells = pub.cells
+    shown = cells[~cells["suppressed"] & (cells["unit_type"] != "national")]
+    earlier = cells.copy()
+    chosen = shown.index[:3]
+    earlier.loc[chosen, ["suppressed", "suppression_reason", "display"]] = [
+        True,
+        "secondary_cell",
+        "skjult",
+    ]
+    earlier["edition"] = "preliminary"
+    revised = build_publication(harmonized, edition="preliminary-2", previous_editions=earlier)
+    key = ["wave", "unit_type", "unit_id", "indicator_id", "measure"]
+    after = revised.cells.set_index(key)
+    for row in cells.loc[chosen, key].itertuples(index=False):
+        assert after.loc[tuple(row), "suppression_reason"] == "secondary_cell"
+    carried = revised.suppression_log[
+        revised.suppression_log["detail"].str.contains("tidligere utgave")
+    ]
+    assert len(carried) == len(chosen)
+    unchanged = shown.index[3:]
+    before = cells.loc[unchanged].set_index(key)["suppressed"]
+    assert (after.loc[before.index, "suppressed"] == before).mean() > 0.9

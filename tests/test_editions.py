@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from samples_pipeline import pipeline_on_samples
 
+from assets.defs import wave_unit_key
 from assets.editions import flow, store
 from assets.editions.status import wave_status
 from assets.storage import DataZones
@@ -88,6 +89,39 @@ def test_first_publication_is_preliminary_for_every_wave(history) -> None:
     for name, entry in manifest["outputs"].items():
         path = store.published_dir(zones, 2017, "preliminary") / name
         assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"], name
+
+
+def test_every_edition_keeps_the_lineage_of_the_runs_that_made_it(history) -> None:
+    zones, instance, _ = history
+    manifest = store.read_manifest(zones, WAVE, "rev1")
+    lineage_file = zones.root / manifest["lineage"]["file"]
+    assert hashlib.sha256(lineage_file.read_bytes()).hexdigest() == manifest["lineage"]["sha256"]
+    assert not lineage_file.is_relative_to(zones.published)  # it names restricted data versions
+    lineage = json.loads(lineage_file.read_text(encoding="utf-8"))
+    graph = {node["asset"]: node for node in lineage["asset_graph"]}
+    assert "harmonized_responses" in graph["indicator_cells"]["upstream"]
+    assert "disclosure_attack" in graph["indicator_cells"]["checks"]
+    made = {(m["asset"], m["partition"]): m for m in lineage["materializations"]}
+    harmonized = made[("harmonized_responses", str(WAVE))]
+    assert harmonized["data_version"] == harmonized["content_sha256"]
+    assert len(harmonized["data_version"]) == 64
+    used_units = {d["unit_id"] for d in manifest["deliveries"]}
+    unit_keys = {str(wave_unit_key(WAVE, u)) for u in used_units}
+    assert {p for a, p in made if a == "validated_responses"} >= unit_keys
+    checks = {(c["asset"], c["check"]): c for c in lineage["checks"]}
+    assert checks[("indicator_cells", "disclosure_attack")]["passed"]
+    assert checks[("harmonized_responses", "harmonized_expectations")]["passed"]
+    assert made[("indicator_cells", str(WAVE))]["run_id"] in manifest["dagster_run_ids"]
+    # what the instance says the materializations recorded: code version and rule hashes
+    record = instance.fetch_materializations(dg.AssetKey("harmonized_responses"), limit=1)
+    metadata = record.records[0].asset_materialization.metadata
+    assert metadata["code_version"].value.startswith(("git:", "brukerstemme "))
+    assert len(metadata["rule_files_sha256"].value) == 64
+    assert metadata["rows_in"].value == (
+        metadata["rows_accepted"].value
+        + metadata["rows_quarantined"].value
+        + metadata["rows_duplicate"].value
+    )
 
 
 def test_a_correction_of_fewer_than_ten_records_is_held(history) -> None:

@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from assets import provenance
 from assets.editions import records, store
+from assets.editions.lineage import LINEAGE
 from assets.editions.revisions import (
     UnitChange,
     answers_to_hold,
@@ -452,9 +454,11 @@ def _causes(units: pd.DataFrame, wave: int, released: dict[str, UnitChange]) -> 
 
 def write_edition(
     zones: DataZones, decision: dict, tables: dict[str, pd.DataFrame], run_ids: list[str],
-    workers: int = 2, config: DisclosureConfig | None = None,
+    workers: int = 2, config: DisclosureConfig | None = None, lineage: dict | None = None,
 ) -> Path:  # fmt: skip
-    """The edition's two immutable folders (internal, then published with manifest last)."""
+    """The edition's two immutable folders (internal, then published with manifest last).
+    `lineage` (the Dagster instance's export, see assets.editions.lineage) goes to the internal
+    folder; the manifest records its sha256."""
     config = config or default_config()
     wave, edition, base = int(decision["wave"]), decision["edition"], decision["base"]
     released = {d["unit_id"]: _change_from(d) for d in decision["released"]}
@@ -467,6 +471,11 @@ def write_edition(
             write_parquet(tables["held_answers"], internal / HELD_ANSWERS)
             write_parquet(tables["internal_cells"], internal / "internal.parquet")
             write_parquet(tables["suppression_log"], internal / "suppression_log.parquet")
+            if lineage is not None:
+                (internal / LINEAGE).write_text(
+                    json.dumps(lineage, indent=2, sort_keys=True), encoding="utf-8"
+                )
+        lineage_file = store.internal_dir(zones, wave, edition) / LINEAGE
         for name, frame in (
             ("indicator_cells", cells),
             ("units", units),
@@ -524,10 +533,16 @@ def write_edition(
                 "version": book.version,
                 "sha256": file_sha256(book.source),
             },
-            "catalogue": records.hash_files([records.REPO / "schemas" / "indicators.yaml"]),
-            "rule_files": records.rule_files(),
-            "reference_files": records.reference_files(),
-            "code_version": records.code_version(),
+            "catalogue": provenance.hash_files([provenance.REPO / "schemas" / "indicators.yaml"]),
+            "rule_files": provenance.rule_files(),
+            "reference_files": provenance.reference_files(),
+            "code_version": provenance.code_version(),
+            "lineage": {
+                "file": lineage_file.relative_to(zones.root).as_posix(),
+                "sha256": file_sha256(lineage_file),
+            }
+            if lineage_file.is_file()
+            else None,
             "change_columns_compare_with": decision["earlier_waves"],
             "notes": decision.get("notes", []),
             "outputs": outputs,

@@ -4,26 +4,18 @@
   or disappeared between two editions of a wave, with the deliveries that caused it; plus one
   row per held delivery.
 - endringslogg: the same in bokmål Markdown for readers.
-- input_hashes / code_version: the manifest's provenance (codebook, catalogue, reference data,
-  rule files, code).
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import subprocess
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from assets.consumers.labels import edition_label
 from assets.editions.revisions import UnitChange
-from assets.storage import file_sha256
 
-REPO = Path(__file__).resolve().parents[2]
 KEY = ["unit_type", "unit_id", "indicator_id", "measure"]
 CHANGE_COLUMNS = [
     "wave", "edition", "previous_edition", "change", "unit_type", "unit_id", "unit_name",
@@ -40,7 +32,6 @@ CHANGE_LABELS = {
     "delivery_held": "leveranse holdt tilbake",
     "answers_held": "svar holdt tilbake",
 }
-SOURCE_DIRS = ("assets", "quality", "schemas", "reference", "pipelines", "generator")
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -228,47 +219,3 @@ def endringslogg(
         "",
     ]
     return "\n".join(lines)
-
-
-def hash_files(paths: list[Path], root: Path = REPO) -> dict[str, str]:
-    return {str(p.relative_to(root)): file_sha256(p) for p in sorted(paths) if p.is_file()}
-
-
-def rule_files() -> dict[str, str]:
-    return hash_files([*REPO.glob("quality/*.yaml"), *REPO.glob("schemas/*.yaml")])
-
-
-def reference_files() -> dict[str, str]:
-    return hash_files([p for p in (REPO / "reference" / "data").rglob("*") if p.is_file()])
-
-
-def source_hash() -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for d in SOURCE_DIRS for p in (REPO / d).rglob("*.py")):
-        digest.update(str(path.relative_to(REPO)).encode())
-        digest.update(path.read_bytes())
-    for path in sorted((REPO / "assets" / "consumers" / "templates").glob("*")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def code_version() -> dict[str, object]:
-    """git commit (and whether the tree was dirty) if known, package version and source hash."""
-    out: dict[str, object] = {"source_sha256": source_hash()}
-    try:
-        out["package_version"] = importlib.metadata.version("brukerstemme")
-    except importlib.metadata.PackageNotFoundError:
-        out["package_version"] = None
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=True,
-        ).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=10, check=True,
-        ).stdout.strip()  # fmt: skip
-        out["git_commit"], out["git_dirty"] = commit, bool(dirty)
-    except (OSError, subprocess.SubprocessError):
-        out["git_commit"], out["git_dirty"] = None, None
-    return out

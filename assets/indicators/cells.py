@@ -210,7 +210,7 @@ def _group_repair(
 
 def _audit_repair(
     cells: pd.DataFrame, levels: Levels, gc, catalogue: Catalogue, config: DisclosureConfig,
-    edition: str, units: pd.DataFrame,
+    edition: str, units: pd.DataFrame, previous_editions: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, list[dict]]:  # fmt: skip
     """Audit the candidate publication by intervals; hide cost-ranked complements where needed."""
     g = levels.groups
@@ -230,12 +230,57 @@ def _audit_repair(
         waves = set(rows["wave"].astype(int))
         return published_cells(rows), units[units["wave"].isin(waves)], dist
 
+    cells, carried = _carry_complements(cells.reset_index(drop=True), previous_editions)
     first = audit(*publish(cells), config, catalogue=catalogue, change_columns=False)
     if first.passed:
-        return cells, []
-    cells, log = repair(cells.reset_index(drop=True), Tables(publish), members, kinds, config,
-                        catalogue, first.findings)  # fmt: skip
+        if carried:
+            cells = add_change(cells.drop(columns=CHANGE_COLUMNS), catalogue)
+        return cells, carried
+    cells, log = repair(cells, Tables(publish), members, kinds, config, catalogue,
+                        first.findings)  # fmt: skip
     cells = add_change(cells.drop(columns=CHANGE_COLUMNS), catalogue)
+    return cells, carried + log
+
+
+CELL_KEY = ["wave", "unit_type", "unit_id", "indicator_id", "measure"]
+
+
+def _carry_complements(
+    cells: pd.DataFrame, previous_editions: pd.DataFrame | None
+) -> tuple[pd.DataFrame, list[dict]]:
+    """A revision keeps the complements of the wave's earlier editions: a cell an earlier
+    edition withheld as a complement (`secondary_cell`) and that is still shown without a rule
+    of its own is withheld again before the audit. Stable patterns cost the audit little (the
+    earlier choice usually still protects), keep users' tables alike between editions, and a
+    cell that stays withheld cannot be differenced. Cells withheld by a primary rule that no
+    longer holds are released as before."""
+    if previous_editions is None or previous_editions.empty:
+        return cells, []
+    earlier = previous_editions[previous_editions["suppression_reason"] == "secondary_cell"]
+    earlier = earlier[earlier["wave"].isin(set(cells["wave"]))]
+    if earlier.empty:
+        return cells, []
+    keys = set(map(tuple, earlier[CELL_KEY].astype(str).to_numpy()))
+    mine = map(tuple, cells[CELL_KEY].astype(str).to_numpy())
+    hit = np.array([k in keys for k in mine]) & cells["rule"].isna().to_numpy()
+    hit &= cells["shown"].to_numpy(dtype=bool)
+    cells = cells.copy()
+    cells.loc[hit, "rule"] = "secondary_cell"
+    cells.loc[hit, "shown"] = False
+    cells.loc[hit, "display"] = HIDDEN
+    log = [
+        dict(
+            wave=int(r.wave),
+            unit_type=r.unit_type,
+            unit_id=r.unit_id,
+            indicator_id=r.indicator_id,
+            measure=r.measure,
+            rule="secondary_cell",
+            detail="Komplementær skjuling beholdt fra en tidligere utgave av bølgen: "
+            "skjulte tall forblir skjult mellom utgavene, så endringen ikke kan regnes ut.",
+        )
+        for r in cells[hit].itertuples(index=False)
+    ]
     return cells, log
 
 
@@ -286,7 +331,9 @@ def build_publication(
         cells, units, repaired = _group_repair(cells, levels, gc, catalogue, config, edition,
                                                group_status)  # fmt: skip
         logs += repaired
-        cells, repaired = _audit_repair(cells, levels, gc, catalogue, config, edition, units)
+        cells, repaired = _audit_repair(
+            cells, levels, gc, catalogue, config, edition, units, previous_editions
+        )
         logs += repaired
     order = {ind.id: i for i, ind in enumerate(catalogue.indicators)}
     cells["ind_order"] = [
