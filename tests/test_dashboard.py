@@ -84,9 +84,9 @@ def test_no_suppressed_value_is_in_the_page(pub: Published, page: str) -> None:
     data = embedded(page)
     units = data["units"]
     for parts in data["distribution"]:
-        for _answer, n, share, sup, shown in parts[3]:
+        for _answer, n, sup, pct_shown in parts[3]:
             if sup:
-                assert n is None and share is None and shown is None
+                assert n is None and pct_shown is None
     cells = table(data["cells"])
     for h in pub.hidden.itertuples():
         u = next(i for i, x in enumerate(units) if x["key"] == f"{h.unit_type}:{h.unit_id}")
@@ -105,15 +105,15 @@ def test_answer_shares_are_formatted_from_the_published_distribution(pub: Publis
     data = embedded(page)
     units, answers = data["units"], data["answers"]
     shown = {
-        (units[u]["type"], units[u]["id"], w, ind, answers[a]): (n, text)
+        (units[u]["type"], units[u]["id"], w, ind, answers[a]): (n, str(whole))
         for u, w, ind, parts in data["distribution"]
-        for a, n, _share, sup, text in parts
+        for a, n, sup, whole in parts
         if not sup
     }
     expected = {
         (r.unit_type, r.unit_id, r.wave, r.indicator_id, r.answer): (
             f"{int(r.n):,}".replace(",", "\u00a0"),
-            f"{pct(r.share)} %",
+            pct(r.share),
         )
         for r in pub.distribution[~pub.distribution["suppressed"]].itertuples()
     }

@@ -31,7 +31,7 @@ from assets.consumers.labels import (
     fmt_change,
     fmt_ci,
     fmt_int,
-    fmt_pct_number,
+    half_up,
     indicator,
     series_label,
 )
@@ -169,9 +169,8 @@ def _distribution(dist: pd.DataFrame, index: dict[str, int]) -> tuple[list[str],
         a = answers.setdefault(str(r["answer"]), len(answers))
         sup = bool(r["suppressed"]) or r["n"] is None or r["share"] is None
         n = None if sup else fmt_int(int(r["n"]))
-        share = None if sup else _r4(r["share"])
-        pct = None if sup else f"{fmt_pct_number(r['share'])} %"
-        grouped[(u, int(r["wave"]), str(r["indicator_id"]))].append([a, n, share, sup, pct])
+        pct = None if sup else half_up(r["share"] * 100)  # whole percent, as the PDFs round
+        grouped[(u, int(r["wave"]), str(r["indicator_id"]))].append([a, n, sup, pct])
     rows = [[u, w, ind, parts] for (u, w, ind), parts in grouped.items()]
     return list(answers), rows
 

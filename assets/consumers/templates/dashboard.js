@@ -1,5 +1,5 @@
 /* Brukererfaringsundersøkelsen dashboard: vanilla JS, no network. Data: #data (JSON).
-   Every text for a figure (share, interval, change, answer share) comes formatted from the build;
+   Every text for a figure (share, interval, change, count) comes formatted from the build;
    a suppressed cell has no share, interval or change in the data at all, only its display text.
    Chart text alternatives fill the build's templates (D.alt, shared with the PDF reports). */
 (function () {
@@ -408,7 +408,7 @@
     var box = h("div", { class: "card" }, [h("h3", { text: "Svarfordeling " + w })]);
     var parts = dist.get(u + "|" + w + "|" + x.id);
     var blocked = D.indicators.some(function (y, i) { var c = cellOf(u, w, i); return y.id === x.id && c && c.suppressed; });
-    if (!parts || blocked || parts.some(function (p) { return p[3] || p[1] === null; })) {
+    if (!parts || blocked || parts.some(function (p) { return p[2] || p[1] === null; })) {
       box.appendChild(h("p", { class: "suppressed", "data-testid": "distribution-suppressed",
         text: parts ? "Svarfordelingen vises ikke: for få svar." : "Ingen svarfordeling publisert." }));
       return box;
@@ -416,7 +416,7 @@
     var palette = ["#b23a2e", "#e08a6e", "#d9d9d9", "#7fb3d5", "#1b4f72", "#9e9e9e", "#bdbdbd", "#e0e0e0", "#48a9a6", "#e4a03a"];
     var said = parts.map(function (p) {
       var code = D.answers[p[0]];
-      return fill(D.alt.answer, { label: D.labels.answers[code] || code, pct: p[4], n: p[1] });
+      return fill(D.alt.answer, { label: D.labels.answers[code] || code, pct: p[3] + " %", n: p[1] });
     }).join(", ");
     var bar = h("div", { class: "dist-bar", role: "img", "data-testid": "distribution-bar",
       "aria-label": fill(D.alt.distribution, { wave: w, parts: said }) });
@@ -426,9 +426,9 @@
     var tb = h("tbody");
     parts.forEach(function (p, k) {
       var code = D.answers[p[0]], label = D.labels.answers[code] || code, color = palette[k % palette.length];
-      bar.appendChild(h("span", { style: "width:" + (p[2] * 100) + "%;background:" + color, title: label + ": " + p[4] }));
+      bar.appendChild(h("span", { style: "width:" + p[3] + "%;background:" + color, title: label + ": " + p[3] + " %" }));
       tb.appendChild(h("tr", {}, [h("th", { scope: "row" }, [h("span", { class: "swatch", "aria-hidden": "true", style: "background:" + color }), label]),
-        h("td", { class: "num", text: String(p[1]) }), h("td", { class: "num", text: p[4] })]));
+        h("td", { class: "num", text: p[1] }), h("td", { class: "num", text: p[3] + " %" })]));
     });
     table.appendChild(tb);
     box.appendChild(bar);
