@@ -213,6 +213,19 @@ def test_axe_finds_no_serious_or_critical_violation(page: object, url: str, view
         assert (el.get_attribute("aria-label") or "").startswith("Figur: "), view
 
 
+def test_axe_on_a_phone_screen(browser: object, url: str) -> None:
+    """Reflow: at 320 CSS px the municipality and trend views still pass axe-core."""
+    pg = browser.new_page(viewport={"width": 320, "height": 800})  # type: ignore[attr-defined]
+    for view in ("municipality", "trend"):
+        pg.goto(url + VIEWS[view])
+        pg.reload()
+        results = Axe().run(pg, options=AXE_OPTIONS).response
+        bad = [v["id"] for v in results["violations"] if v["impact"] in ("serious", "critical")]
+        assert not bad, (view, bad)
+        pg.screenshot(path=str(ARTIFACTS / f"dashboard_phone_{view}.png"), full_page=True)
+    pg.close()
+
+
 def test_interval_bar_states_the_figures_in_words(page: object, pub: Published) -> None:
     page.select_option("#wave", "2019")
     page.select_option("#unit", "kommune:4640")

@@ -401,7 +401,9 @@
         h("td", { class: "hide-narrow" }, [intervalBar(x, series, [c].concat(compCells))])
       ].concat(compCells.map(compCell))));
     });
-    view.appendChild(h("div", { class: "card" }, [table]));
+    // a narrow screen scrolls the table sideways; the region takes focus so a keyboard can too
+    view.appendChild(h("div", { class: "card table-scroll", tabindex: "0", role: "region",
+      "aria-label": "Resultattabell, kan rulles sidelengs" }, [table]));
   }
 
   function renderDistribution(u, w, x) {
