@@ -1,4 +1,5 @@
-"""Dashboard build: self-contained page, data equal to the published table, nothing suppressed."""
+"""Dashboard build: self-contained page, data equal to the published table, nothing suppressed,
+chart texts from the reports' templates, and the current edition's change log as display texts."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
-from fixtures_published import Published, build_published, pct
+from dashboard_changes import OLD_SHARE, PREVIOUS, WAVE, change_log
+from fixtures_published import EDITIONS, Published, build_published, pct
 
 from assets.consumers.dashboard import build_dashboard
+from assets.consumers.labels import ALT_TEXTS, SIZE_CLASS_SHORT, indicator
+from assets.editions.records import CHANGE_LABELS
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +24,9 @@ def pub() -> Published:
 @pytest.fixture(scope="module")
 def page(pub: Published, tmp_path_factory: pytest.TempPathFactory) -> str:
     out = tmp_path_factory.mktemp("dashboard")
-    return build_dashboard(pub.cells, pub.units, pub.distribution, out).read_text("utf-8")
+    return build_dashboard(
+        pub.cells, pub.units, pub.distribution, out, changes=change_log(pub)
+    ).read_text("utf-8")
 
 
 def embedded(html: str) -> dict:
@@ -78,9 +84,9 @@ def test_no_suppressed_value_is_in_the_page(pub: Published, page: str) -> None:
     data = embedded(page)
     units = data["units"]
     for parts in data["distribution"]:
-        for _answer, n, share, sup in parts[3]:
+        for _answer, n, sup, pct_shown in parts[3]:
             if sup:
-                assert n is None and share is None
+                assert n is None and pct_shown is None
     cells = table(data["cells"])
     for h in pub.hidden.itertuples():
         u = next(i for i, x in enumerate(units) if x["key"] == f"{h.unit_type}:{h.unit_id}")
@@ -93,6 +99,25 @@ def test_no_suppressed_value_is_in_the_page(pub: Published, page: str) -> None:
             if d[0] == u and d[1] == h.wave and d[2] == h.indicator_id
         ]
         assert all(part[1] is None for d in dist for part in d[3])
+
+
+def test_answer_shares_are_formatted_from_the_published_distribution(pub: Published, page: str):
+    data = embedded(page)
+    units, answers = data["units"], data["answers"]
+    shown = {
+        (units[u]["type"], units[u]["id"], w, ind, answers[a]): (n, str(whole))
+        for u, w, ind, parts in data["distribution"]
+        for a, n, sup, whole in parts
+        if not sup
+    }
+    expected = {
+        (r.unit_type, r.unit_id, r.wave, r.indicator_id, r.answer): (
+            f"{int(r.n):,}".replace(",", "\u00a0"),
+            pct(r.share),
+        )
+        for r in pub.distribution[~pub.distribution["suppressed"]].itertuples()
+    }
+    assert shown and shown == expected
 
 
 def test_pooled_units_point_to_their_pool(page: str) -> None:
@@ -124,3 +149,52 @@ def test_withheld_respondent_counts_show_the_published_display_text(pub: Publish
     assert expected
     shown = {(r["u"], r["w"]): r["n"] for r in rows}
     assert {k: shown[k] for k in expected} == expected
+
+
+def test_chart_texts_come_from_the_report_templates(page: str) -> None:
+    """The charts' text alternatives are filled from the same templates as the PDFs' alt texts,
+    and a size class is named in a legend as in the reports."""
+    data = embedded(page)
+    assert data["alt"] == ALT_TEXTS
+    sizes = [u for u in data["units"] if u["type"] == "size_class"]
+    assert sizes and all(
+        u["series"] == "Kommunestørrelse " + SIZE_CLASS_SHORT[u["id"]] for u in sizes
+    )
+    assert all("series" not in u for u in data["units"] if u["type"] != "size_class")
+
+
+def test_change_log_of_the_current_edition(pub: Published, page: str) -> None:
+    data = embedded(page)
+    log = data["editions"][str(WAVE)]["log"]
+    assert data["editions"][str(WAVE)]["id"] == EDITIONS[WAVE]
+    assert log["known"] and not log["first"]
+    assert log["previous"] == {"id": PREVIOUS, "label": "endelig utgave"}
+    expected = change_log(pub)
+    moved = expected[expected["change"].isin(["changed", "newly_withheld"])]
+    assert sorted(map(tuple, log["moved"])) == sorted(
+        (
+            CHANGE_LABELS[r.change],
+            r.unit_name,
+            indicator(r.indicator_id, r.measure).short,
+            r.old_display,
+            r.new_display,
+        )
+        for r in moved.itertuples()
+    )
+    assert log["answers"] == [
+        ["Sogndal", [indicator("aftercare_followup", "share_positive").short]]
+    ]
+    assert "10" in log["answersNote"]
+    # a share or count of the change log is never embedded, only display texts
+    for text in (str(OLD_SHARE), f"{OLD_SHARE:.4f}"):
+        assert text not in page
+    first = data["editions"]["2023"]["log"]
+    assert first["first"] and not first["moved"]  # preliminary: the wave's first edition
+    final = data["editions"]["2019"]["log"]
+    assert not final["first"] and not final["moved"] and final["previous"] is None
+
+
+def test_without_a_change_log_the_page_says_so(pub: Published, tmp_path: Path) -> None:
+    html = build_dashboard(pub.cells, pub.units, pub.distribution, tmp_path).read_text("utf-8")
+    data = embedded(html)
+    assert all(not e["log"]["known"] for e in data["editions"].values())

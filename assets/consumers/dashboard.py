@@ -3,7 +3,9 @@
 It works from file:// and any web server: no CDN, no fetch, no external font. Only the published
 tables go in, and a suppressed row's share, count positive, interval and change are dropped here
 again whatever the input holds, so the page can never show more than the rules allow. All texts
-shown for a figure (share, interval, change) are formatted here, with the same rules as the PDFs.
+shown for a figure (share, interval, change) are formatted here, with the same rules as the PDFs;
+the charts' text alternatives use the PDFs' templates (labels.ALT_TEXTS). The change log of each
+wave's current edition (the published `changes` table) goes in as display texts only.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from assets.consumers.labels import (
+    ALT_TEXTS,
     ANSWER_LABELS,
     RHF_NAMES,
     SIZE_CLASS_SHORT,
@@ -28,12 +31,18 @@ from assets.consumers.labels import (
     fmt_change,
     fmt_ci,
     fmt_int,
+    half_up,
     indicator,
+    series_label,
 )
 from assets.consumers.published_index import SECRET_COLUMNS, records
 from assets.consumers.report_model import DEFAULT_RULES
+from assets.editions.records import CHANGE_LABELS, held_answers_reason
+from quality.disclosure import default_config
 
 TEMPLATES = Path(__file__).with_name("templates")
+MAX_CHANGE_ROWS = 300  # as many moved figures per edition as the published endringslogg lists
+HELD = ("delivery_held", "answers_held")
 CELL_COLUMNS = [
     "u",
     "w",
@@ -86,6 +95,10 @@ def _units(cells: list[dict], units: list[dict]) -> tuple[list[dict], dict[str, 
     rank = {t: i for i, t in enumerate(UNIT_TYPE_ORDER)}
     ordered = sorted(names.items(), key=lambda kv: (rank.get(kv[1][2], 99), kv[1][1], kv[0]))
     out = [{"key": k, "type": t, "id": i, "name": n} for k, (_, n, t, i) in ordered]
+    for u in out:
+        series = series_label(u["type"], u["id"], u["name"])
+        if series != u["name"]:
+            u["series"] = series
     return out, {u["key"]: pos for pos, u in enumerate(out)}
 
 
@@ -154,15 +167,75 @@ def _distribution(dist: pd.DataFrame, index: dict[str, int]) -> tuple[list[str],
         if u is None:
             continue
         a = answers.setdefault(str(r["answer"]), len(answers))
-        sup = bool(r["suppressed"])
-        n = None if sup or r["n"] is None else int(r["n"])
-        share = None if sup else _r4(r["share"])
-        grouped[(u, int(r["wave"]), str(r["indicator_id"]))].append([a, n, share, sup])
+        sup = bool(r["suppressed"]) or r["n"] is None or r["share"] is None
+        n = None if sup else fmt_int(int(r["n"]))
+        pct = None if sup else half_up(r["share"] * 100)  # whole percent, as the PDFs round
+        grouped[(u, int(r["wave"]), str(r["indicator_id"]))].append([a, n, sup, pct])
     rows = [[u, w, ind, parts] for (u, w, ind), parts in grouped.items()]
     return list(answers), rows
 
 
-def dashboard_data(cells: pd.DataFrame, units: pd.DataFrame, dist: pd.DataFrame) -> dict:
+def _unit_names(units: list[dict]) -> dict[tuple[str, str], str]:
+    names: dict[tuple[str, str], str] = {}
+    for u in units:
+        names[(u["type"], u["id"])] = u["name"]
+        names.setdefault(("", u["id"]), u["name"])  # a held delivery names only its unit id
+    return names
+
+
+def _change_log(
+    changes: pd.DataFrame | None, wave: int, edition: str, names: dict[tuple[str, str], str]
+) -> dict[str, Any]:
+    """The change log of one wave's current edition, as the endringslogg states it: display
+    texts, unit names and question labels only (never a share or a count of the table)."""
+    empty: dict[str, Any] = {"previous": None, "moved": [], "more": 0, "held": [], "answers": []}
+    if changes is None:
+        return {**empty, "known": False}
+    if changes.empty or "edition" not in changes:
+        part = changes.iloc[0:0]
+    else:
+        part = changes[(changes["wave"] == wave) & (changes["edition"].astype(str) == edition)]
+    out: dict[str, Any] = {**empty, "known": True, "first": part.empty and edition == "preliminary"}
+    recs = records(part)
+    previous = next((r["previous_edition"] for r in recs if r.get("previous_edition")), None)
+    if previous:
+        out["previous"] = {"id": str(previous), "label": edition_label(str(previous))}
+    moved = [r for r in recs if r["change"] not in HELD]
+    moved.sort(
+        key=lambda r: (str(r["unit_name"] or ""), indicator(r["indicator_id"], r["measure"]).order)
+    )
+    for r in moved[:MAX_CHANGE_ROWS]:
+        name = r["unit_name"] or names.get((str(r["unit_type"]), str(r["unit_id"]))) or r["unit_id"]
+        out["moved"].append(
+            [
+                CHANGE_LABELS.get(str(r["change"]), str(r["change"])),
+                str(name),
+                indicator(str(r["indicator_id"]), str(r["measure"])).short,
+                r["old_display"] or "–",
+                r["new_display"] or "–",
+            ]
+        )
+    out["more"] = max(0, len(moved) - MAX_CHANGE_ROWS)
+    for r in recs:
+        if r["change"] == "delivery_held":
+            out["held"].append([names.get(("", str(r["unit_id"])), str(r["unit_id"])), r["note"]])
+    answers: dict[str, list[str]] = defaultdict(list)
+    for r in recs:
+        if r["change"] == "answers_held":
+            unit = names.get(("", str(r["unit_id"])), str(r["unit_id"]))
+            answers[unit].append(indicator(str(r["indicator_id"]), "share_positive").short)
+    out["answers"] = [[u, sorted(q)] for u, q in sorted(answers.items())]
+    if answers:
+        out["answersNote"] = held_answers_reason(default_config().differencing_threshold)
+    return out
+
+
+def dashboard_data(
+    cells: pd.DataFrame,
+    units: pd.DataFrame,
+    dist: pd.DataFrame,
+    changes: pd.DataFrame | None = None,
+) -> dict:
     """Everything the page needs, compact: string tables plus row arrays."""
     cell_recs, unit_recs = records(cells), records(units)
     unit_list, index = _units(cell_recs, unit_recs)
@@ -180,13 +253,18 @@ def dashboard_data(cells: pd.DataFrame, units: pd.DataFrame, dist: pd.DataFrame)
     ]
     rows.sort(key=lambda row: (row[1], row[0], row[2]))
     answers, dist_rows = _distribution(dist, index)
-    editions = {str(int(r["wave"])): str(r["edition"]) for r in cell_recs}
+    editions = {int(r["wave"]): str(r["edition"]) for r in cell_recs}
     inds = [indicator(*im) for im in im_keys]
+    names = _unit_names(unit_list)
     return {
         "survey": {"name": SURVEY_NAME, "subtitle": SURVEY_SUBTITLE},
         "waves": sorted({int(r["wave"]) for r in cell_recs}),
-        "editions": {w: {"id": e, "label": edition_label(e)} for w, e in sorted(editions.items())},
+        "editions": {
+            str(w): {"id": e, "label": edition_label(e), "log": _change_log(changes, w, e, names)}
+            for w, e in sorted(editions.items())
+        },
         "rules": DEFAULT_RULES,
+        "alt": ALT_TEXTS,
         "labels": {
             "unitTypes": UNIT_TYPE_LABELS,
             "unitTypePlurals": UNIT_TYPE_PLURALS,
@@ -226,12 +304,17 @@ def render_html(data: dict) -> str:
 
 
 def build_dashboard(
-    cells: pd.DataFrame, units: pd.DataFrame, distribution: pd.DataFrame, out_dir: Path | str
+    cells: pd.DataFrame,
+    units: pd.DataFrame,
+    distribution: pd.DataFrame,
+    out_dir: Path | str,
+    changes: pd.DataFrame | None = None,
 ) -> Path:
-    """Write `out_dir/index.html` atomically and return its path."""
+    """Write `out_dir/index.html` atomically and return its path. `changes` is the published
+    change log (every edition; the current edition of each wave is shown)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    html = render_html(dashboard_data(cells, units, distribution))
+    html = render_html(dashboard_data(cells, units, distribution, changes))
     target = out / "index.html"
     tmp = out / ".index.html.tmp"
     tmp.write_text(html, encoding="utf-8")

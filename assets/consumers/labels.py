@@ -74,6 +74,18 @@ MEASURE_NOTES = {
     "share_negative": "andel i liten eller svært liten grad",
 }
 OVERALL = ("overall_satisfied", "share_positive")
+# Text alternatives of the charts (PDF figures and dashboard), the figures in words. `{value}` is
+# a published display text, `{ci}` an interval from fmt_ci; a withheld figure is its display alone.
+ALT_TEXTS = {
+    "point": "{value} (KI {ci})",
+    "wave_point": "{wave}: {point}",
+    "series": "{name}: {points}",
+    "subject": "«{label}», {note}",
+    "trend": "Figur: {subject}, per måling, med 95 % konfidensintervall. {series}.",
+    "interval": "Figur: {subject}, med 95 % konfidensintervall. {series}.",
+    "distribution": "Figur: svarfordeling {wave}. {parts}.",
+    "answer": "{label}: {pct} ({n} svar)",
+}
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,13 @@ def indicator(indicator_id: str, measure: str) -> Indicator:
         99_999,
         MEASURE_NOTES.get(measure, measure),
     )
+
+
+def series_label(unit_type: str, unit_id: str, name: str) -> str:
+    """A unit's name in a chart legend: a size class says what it is."""
+    if unit_type == "size_class":
+        return "Kommunestørrelse " + SIZE_CLASS_SHORT.get(unit_id, name)
+    return name
 
 
 def edition_label(edition: str) -> str:

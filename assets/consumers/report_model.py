@@ -16,10 +16,10 @@ import pandas as pd
 
 from assets.consumers import texts
 from assets.consumers.labels import (
+    ALT_TEXTS,
     COMPARABILITY_TEXTS,
     OVERALL,
     RHF_NAMES,
-    SIZE_CLASS_SHORT,
     UNIT_TYPE_LABELS,
     UNIT_TYPE_ORDER,
     edition_label,
@@ -28,6 +28,7 @@ from assets.consumers.labels import (
     fmt_int,
     fmt_pct_number,
     indicator,
+    series_label,
 )
 from assets.consumers.published_index import Key, PublishedIndex, Row
 
@@ -121,9 +122,7 @@ def _chart_point(row: Row | None, series: str, **extra: Any) -> dict[str, Any] |
 
 
 def _series_label(index: PublishedIndex, key: Key) -> str:
-    if key[1] == "size_class":
-        return "Kommunestørrelse " + SIZE_CLASS_SHORT.get(key[2], index.name(key))
-    return index.name(key)
+    return series_label(key[1], key[2], index.name(key))
 
 
 def _bar(row: Row | None) -> list[float] | None:
@@ -210,14 +209,17 @@ def trend_alt_text(points: list[dict[str, Any]]) -> str:
         return ""
     by_series: dict[str, list[str]] = {}
     for p in points:
+        value = f"{fmt_pct_number(p['share'])} %"
+        point = ALT_TEXTS["point"].format(value=value, ci=fmt_ci(p["lo"], p["hi"]))
         by_series.setdefault(str(p["series"]), []).append(
-            f"{p['wave']}: {fmt_pct_number(p['share'])} % (KI {fmt_ci(p['lo'], p['hi'])})"
+            ALT_TEXTS["wave_point"].format(wave=p["wave"], point=point)
         )
-    parts = [f"{name}: " + ", ".join(values) for name, values in by_series.items()]
-    return (
-        "Figur: andelen som alt i alt er fornøyd med tjenestene, per måling, med 95 % "
-        "konfidensintervall. " + "; ".join(parts) + "."
-    )
+    parts = [
+        ALT_TEXTS["series"].format(name=name, points=", ".join(values))
+        for name, values in by_series.items()
+    ]
+    subject = "andelen som alt i alt er fornøyd med tjenestene"
+    return ALT_TEXTS["trend"].format(subject=subject, series="; ".join(parts))
 
 
 def build_report_model(

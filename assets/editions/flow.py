@@ -591,7 +591,7 @@ def build_generation(zones: DataZones, editions: dict[int, str], folder: Path) -
         (reports / str(w)).symlink_to(Path("../../../editions") / str(w) / e / "reports")
     build_dashboard(
         tables["indicator_cells"], tables["units"], tables["answer_distribution"],
-        folder / "dashboard",
+        folder / "dashboard", changes=every["changes"],
     )  # fmt: skip
     pointer = {"editions": {str(w): e for w, e in sorted(editions.items())}}
     (folder / store.POINTER).write_text(json.dumps(pointer, indent=2), encoding="utf-8")
