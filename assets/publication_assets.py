@@ -127,7 +127,8 @@ def wave_edition(context: dg.AssetExecutionContext, data: DataZonesResource):
             },
         )
     run_ids = [decision["run_id"], context.run_id]
-    units = {*tables["input"]["unit_id"].astype(str), *(d["unit_id"] for d in decision["held"])}
+    ledger = read_ledger(zones, wave)  # every unit that delivered, used, held or rejected
+    units = set(ledger["unit_id"].dropna().astype(str)) if len(ledger) else set()
     export = edition_lineage(
         context.instance, context.job_def.asset_layer.asset_graph, wave, units, run_ids
     )
