@@ -6,8 +6,8 @@
 - build_all_waves: ledger, the current generation of every wave (tables, mart, dashboard) and
   the wave status.
 - publish_final (wave): declare the wave final (the same steps, with the edition `final`).
-Wave and cross-wave runs carry a higher queue priority than unit runs, so a revision does not
-wait behind a queue of unrelated unit runs.
+Wave and cross-wave runs (these jobs and the automation's) carry a higher queue priority than
+unit runs, so a revision does not wait behind a queue of unrelated unit runs.
 """
 
 import dagster as dg
@@ -19,6 +19,7 @@ WAVE_JOB = "build_wave"
 NATIONAL_JOB = "build_all_waves"
 FINAL_JOB = "publish_final"
 PRIORITY = "dagster/priority"
+WAVE_PRIORITY = "5"  # wave-level and cross-wave runs go before queued unit runs (priority 0)
 EDITION_TAG = "brukerstemme/edition"
 
 unit_assets = dg.AssetSelection.assets("raw_deliveries", "validated_responses")
@@ -37,20 +38,20 @@ wave_job = dg.define_asset_job(
     WAVE_JOB,
     selection=wave_assets,
     partitions_def=wave_partitions(),
-    tags={PRIORITY: "5"},
+    tags={PRIORITY: WAVE_PRIORITY},
     description="Harmonize one wave, gate its candidate edition and write it if it changed.",
 )
 national_job = dg.define_asset_job(
     NATIONAL_JOB,
     selection=unpartitioned_assets,
-    tags={PRIORITY: "5"},
+    tags={PRIORITY: WAVE_PRIORITY},
     description="Ledger, the current generation of every wave (one pointer swap), wave status.",
 )
 final_job = dg.define_asset_job(
     FINAL_JOB,
     selection=dg.AssetSelection.assets("indicator_cells", "wave_edition"),
     partitions_def=wave_partitions(),
-    tags={PRIORITY: "5", EDITION_TAG: "final"},
+    tags={PRIORITY: WAVE_PRIORITY, EDITION_TAG: "final"},
     description="Declare a wave final: the edition `final` (build_all_waves, or the "
     "automation, then makes it current).",
 )

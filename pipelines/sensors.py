@@ -16,7 +16,14 @@ import dagster as dg
 
 from assets.defs import DataZonesResource, unit_partitions, wave_unit_key
 from assets.ingest.deliveries import Archive, pending_deliveries
-from pipelines.jobs import NATIONAL_JOB, UNIT_JOB, national_job, unit_job
+from pipelines.jobs import (
+    NATIONAL_JOB,
+    PRIORITY,
+    UNIT_JOB,
+    WAVE_PRIORITY,
+    national_job,
+    unit_job,
+)
 from pipelines.recovery import fail_orphaned_runs
 from schemas.codebook import codebooks
 
@@ -106,5 +113,8 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
     target=dg.AssetSelection.all(),
     default_status=SENSOR_STATUS,
     minimum_interval_seconds=AUTOMATION_INTERVAL_SECONDS,
+    # Only wave-level and cross-wave assets have automation conditions: their runs go before
+    # queued unit runs, like build_wave and build_all_waves.
+    run_tags={PRIORITY: WAVE_PRIORITY},
     description="Rebuilds wave-level and cross-wave assets after units were (re)ingested.",
 )

@@ -81,3 +81,27 @@ def test_assets_and_jobs_share_the_definitions_of_assets_defs() -> None:
     }
     cells = graph.get(dg.AssetKey("indicator_cells")).automation_condition
     assert cells == rebuild_wave_after_new_data
+
+
+def test_wave_runs_go_before_queued_unit_runs() -> None:
+    """The automation's runs (only wave-level and cross-wave assets have conditions) and the
+    wave jobs carry a higher queue priority than unit runs; the queue looks every second."""
+    from pipelines.jobs import PRIORITY
+
+    automation = next(s for s in defs.sensors if s.name == "rebuild_after_new_data")
+    unit = defs.resolve_job_def("ingest_unit")
+    wave_priority = int(automation.run_tags[PRIORITY])
+    assert wave_priority > int(unit.tags.get(PRIORITY, 0))
+    for job in ("build_wave", "build_all_waves", "publish_final"):
+        assert int(defs.resolve_job_def(job).tags[PRIORITY]) == wave_priority
+    automated = {
+        key.to_user_string()
+        for key, node in (
+            (k, defs.resolve_asset_graph().get(k))
+            for k in defs.resolve_asset_graph().get_all_asset_keys()
+        )
+        if node.automation_condition is not None
+    }
+    assert not automated & {"raw_deliveries", "validated_responses"}
+    config = yaml.safe_load((REPO / "dagster.yaml").read_text())["run_coordinator"]["config"]
+    assert config["dequeue_interval_seconds"] <= 1
