@@ -576,13 +576,17 @@ def trail_text(trail: Trail) -> str:
     """The trail in bokmål for people (counts, hashes and codes only)."""
     c, m = trail.cell, trail.manifest
     cur = "gjeldende" if trail.edition == trail.current_edition else "ikke gjeldende"
+    ci = "–"
+    if c.get("ci_low") is not None and c.get("ci_high") is not None:
+        ci = f"{_share(c['ci_low'])}–{_share(c['ci_high'])}"
     lines = [
         f"Revisjonsspor: måling {trail.wave}, {c.get('unit_name')} ({trail.unit_type} "
         f"{trail.unit_id}), {trail.indicator_id} ({trail.measure})",
+        "Til intern bruk: radtallene er fra det begrensede området (ingen svar, ingen fritekst).",
         "",
         "Tallet",
-        f"  vist: {c.get('display')}   andel: {_share(c.get('share'))}   "
-        f"KI: {_share(c.get('ci_low'))}–{_share(c.get('ci_high'))} ({c.get('ci_method')})",
+        f"  vist: {c.get('display')}   andel: {_share(c.get('share'))}   KI: {ci} "
+        f"({c.get('ci_method')})",
         f"  respondenter: {_n(c.get('n_respondents'))}   gyldige svar (n): {_n(c.get('n_valid'))}"
         f"   positive: {_n(c.get('n_positive'))}",
         "",
@@ -622,7 +626,8 @@ def trail_text(trail: Trail) -> str:
         lines.append(
             f"  rapport: {r['file']} manifest-id {r['manifest_id']} (laget i {r['rendered_in']})"
         )
-    lines += ["", f"Leveranser bak tallet ({len(trail.member_units)} enheter, "
+    n_units = len(trail.member_units)
+    lines += ["", f"Leveranser bak tallet ({n_units} {'enhet' if n_units == 1 else 'enheter'}, "
               f"{trail.rows_in_cell} rader i utgaven)"]  # fmt: skip
     for d in trail.deliveries:
         lines.append(
