@@ -122,3 +122,15 @@ def test_prov_validation_refuses_a_relation_to_an_undeclared_record() -> None:
     doc.usage(run, "bs:delivery-nowhere")
     with pytest.raises(ProvValidationError, match="delivery-nowhere"):
         validate(doc)
+
+
+def test_the_audit_command_parses_strictly(tmp_path, capsys) -> None:
+    from pipelines import cli
+
+    args = ["audit", "--wave", "2023", "--unit", "4601", "--indicator", "overall_satisfied"]
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([*args, "--edtion", "final"])
+    assert exit_info.value.code == cli.EXIT_USAGE
+    assert "did you mean --edition?" in capsys.readouterr().err
+    assert cli.main([*args, "--data-dir", str(tmp_path)]) == cli.EXIT_USAGE
+    assert "har ingen utgaver" in capsys.readouterr().err

@@ -27,7 +27,7 @@ import pandas as pd
 from assets.editions import store
 from assets.storage import DataZones, content_hash, file_sha256
 from quality.attacker import memberships
-from quality.disclosure import PRIMARY_GROUP_RULES, DisclosureConfig
+from quality.disclosure import CONFIG_FILE, PRIMARY_GROUP_RULES, DisclosureConfig
 
 DISCLOSURE_RULES = "quality/disclosure.yaml"
 INTERNAL_FILES = ("input.parquet", "suppression_log.parquet", "held_answers.parquet")
@@ -420,7 +420,7 @@ def _codebook_check(manifest: dict) -> Check:
 
 
 def _rules_check(manifest: dict) -> Check:
-    path = Path(__file__).resolve().parents[2] / DISCLOSURE_RULES
+    path = CONFIG_FILE
     want = manifest.get("rule_files", {}).get(DISCLOSURE_RULES)
     same = want is not None and file_sha256(path) == want
     return Check(
