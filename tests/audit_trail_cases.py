@@ -25,6 +25,18 @@ from assets.editions import store
 from assets.storage import DataZones
 from pipelines import cli
 
+__all__ = [  # what test_editions.py imports: the tests, not this module's helpers
+    "test_a_complement_names_the_withheld_figure_it_protects",
+    "test_a_corrupted_archive_file_fails_the_audit_naming_it",
+    "test_a_held_correction_is_named_in_the_trail_of_final",
+    "test_a_ledger_that_no_longer_balances_fails_the_audit",
+    "test_a_pool_trail_lists_its_members_and_their_deliveries",
+    "test_audit_trail_of_a_corrected_unit_checks_out",
+    "test_the_audit_command_refuses_a_figure_that_is_not_published",
+    "test_the_audit_command_writes_prov_json_that_prov_reads_back",
+    "test_the_audit_prints_counts_and_hashes_never_microdata",
+    "test_the_national_trail_counts_every_row_the_edition_used",
+]
 AUDIT_WAVE = 2023
 BERGEN = "4601"
 ORIGINAL, FIRST_FIX, SECOND_FIX = (
@@ -209,6 +221,8 @@ def test_the_audit_command_writes_prov_json_that_prov_reads_back(history, tmp_pa
         assert f"bs:delivery-{sha}" in ids
     for run in trail.manifest["dagster_run_ids"]:
         assert f"bs:run-{run}" in ids
+    for gate in (g for g in trail.gates if g["document"]):
+        assert f"bs:gate-{gate['gate']}-{AUDIT_WAVE}-{gate['run_id']}" in ids
     assert f"bs:code-{trail.manifest['code_version']['git_commit']}" in ids
     revisions = [
         r for r in doc.get_records(ProvDerivation)

@@ -1,11 +1,11 @@
 """An audit trail (assets.audit.trail.Trail) as W3C PROV-JSON, built and validated with `prov`.
 
 Entities: every contributing delivery (and the deliveries it superseded, as revisions), the
-codebook, the rule files, the rows the edition used, the edition's published tables (the cell
-table a collection with the cell as member), the manifest. Activities: the Dagster runs of the
-edition (from the manifest), the edition itself, and this audit. Agents: the code version (a
-software agent) and the delivering units (organisations). Attribute values are counts, hashes,
-codes and times only.
+codebook, the rule files, the rows the edition used, the GX results of the gates, the edition's
+published tables (the cell table a collection with the cell as member), the manifest.
+Activities: the Dagster runs of the edition (from the manifest), the edition itself, and this
+audit. Agents: the code version (a software agent) and the delivering units (organisations).
+Attribute values are counts, hashes, codes and times only.
 
 `validate` round-trips the document through prov's PROV-JSON serializer and deserializer, and
 checks that every relation names records that the document declares.
@@ -113,6 +113,15 @@ def trail_document(trail: Trail) -> ProvDocument:
                         "ledger_status": old["ledger_status"]}),
             )  # fmt: skip
             doc.revision(delivery, earlier)
+    by_run = {str(r.identifier).removeprefix("bs:run-"): r for r in runs}
+    for g in trail.gates:
+        if g["document"] and g["run_id"] in by_run:
+            result = doc.entity(
+                f"bs:gate-{g['gate']}-{wave}-{g['run_id']}",
+                _attrs({k: g[k] for k in ("gate", "success", "evaluated", "successful",
+                                          "document", "data_docs")}),
+            )  # fmt: skip
+            doc.generation(result, by_run[g["run_id"]])
     tables = {}
     for name, entry in m["outputs"].items():
         attrs = {"file": f"published/editions/{wave}/{edition}/{name}", **entry}
