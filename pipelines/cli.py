@@ -11,11 +11,15 @@
             The demo uses the documented development pseudonym key.
 - publish:  `publish --wave W --final` declares a wave's edition final.
 - status:   units, held deliveries and editions per wave (`--wave W` for one).
+- audit:    the provenance of one published figure (`audit --wave W --unit U --indicator I`),
+            verified against the archive and the edition's manifest; `--json FILE` writes it
+            as W3C PROV-JSON. Reads published/ and the restricted zone only, never Dagster.
 The Dagster instance is DAGSTER_HOME.
 
-Exit codes: 0 done; 1 some runs failed (listed at the end; the other units went on);
-2 usage or set-up error (unknown option, missing pseudonym key, a demo dir that is not the
-demo's); 3 no deliveries in landing/.
+Exit codes: 0 done; 1 some runs failed (listed at the end; the other units went on), or for
+audit: the trail does not check out (what failed is listed); 2 usage or set-up error (unknown
+option, missing pseudonym key, a demo dir that is not the demo's, no such published figure);
+3 no deliveries in landing/.
 """
 
 from __future__ import annotations
@@ -130,6 +134,26 @@ def build_parser() -> CommandLineParser:
     from pipelines import editions_cli
 
     editions_cli.add_commands(commands)
+    audit_parser = commands.add_parser(
+        "audit",
+        help="the provenance of one published figure, checked against archive and manifest",
+        description="The audit trail of one published cell: value, suppression decision, "
+        "pool, edition, runs, code and codebook version, every contributing delivery, gates; "
+        "verified against the archived files and the manifest (exit 1 if it does not check "
+        "out). Counts and hashes only, never microdata.",
+    )
+    audit_parser.add_argument("--wave", type=int, required=True)
+    audit_parser.add_argument("--unit", required=True, help="unit id: 4601, 030102, NO, HV, …")
+    audit_parser.add_argument(
+        "--indicator", required=True, help="indicator id (schemas/items.yaml)"
+    )
+    audit_parser.add_argument("--edition", help="edition (default: the wave's current edition)")
+    audit_parser.add_argument("--unit-type", help="only when the unit id is ambiguous")
+    audit_parser.add_argument("--measure", help="only when the indicator has several measures")
+    audit_parser.add_argument("--json", type=Path, help="write the trail as W3C PROV-JSON here")
+    audit_parser.add_argument(
+        "--data-dir", type=Path, help="the data dir (default: $BRUKERSTEMME_DATA_DIR, else ./data)"
+    )
     codebook = commands.add_parser("codebook", help="check a wave's codebook before any run")
     codebook_commands = codebook.add_subparsers(dest="codebook_command", required=True)
     check = codebook_commands.add_parser(
@@ -179,6 +203,33 @@ def run(zones: DataZones, changed_only: bool = False) -> int:
         _print_outputs(zones)
         return _fail("run", str(exc), EXIT_RUNS_FAILED)
     _print_outputs(zones)
+    return EXIT_OK
+
+
+def audit(args: argparse.Namespace) -> int:
+    """Print a published figure's verified trail; exit 1 when it does not check out."""
+    from assets.audit.prov_export import ProvValidationError, write_prov
+    from assets.audit.trail import AuditError, build_trail, trail_text
+
+    zones = DataZones(args.data_dir.resolve()) if args.data_dir else DataZones.from_env()
+    if not (zones.published / "editions").is_dir():
+        return _fail("audit", f"{zones.published} har ingen utgaver", EXIT_USAGE)
+    try:
+        trail = build_trail(
+            zones, args.wave, args.unit, args.indicator, args.edition, args.unit_type, args.measure
+        )
+    except AuditError as exc:
+        return _fail("audit", str(exc), EXIT_USAGE)
+    print(trail_text(trail))
+    if args.json is not None:
+        try:
+            write_prov(trail, args.json)
+        except ProvValidationError as exc:
+            return _fail("audit", f"PROV-JSON ble ikke skrevet: {exc}", EXIT_RUNS_FAILED)
+        print(f"\nPROV-JSON: {args.json}")
+    if not trail.ok:
+        names = ", ".join(c.name for c in trail.failures())
+        return _fail("audit", f"sporet stemmer ikke: {names}", EXIT_RUNS_FAILED)
     return EXIT_OK
 
 
@@ -236,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         from quality.codebook_check import check_command
 
         return check_command(args.codebook, args.landing)
+    if args.command == "audit":
+        return audit(args)
     if args.command == "run":
         return run(DataZones.from_env(), changed_only=args.changed_only)
     return demo(args.scale, args.data_dir)

@@ -16,6 +16,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+from audit_trail_cases import *  # noqa: F403  (`brukerstemme audit` on this module's history)
 from samples_pipeline import pipeline_on_samples
 
 from assets.defs import wave_unit_key
