@@ -80,6 +80,15 @@ def test_audit_trail_of_a_corrected_unit_checks_out(history) -> None:
     documented = [g for g in trail.gates if g["document"]]
     assert {"cells_expectations", "cell_totals"} <= {g["gate"] for g in documented}
     assert all((zones.root / g["data_docs"]).is_file() for g in documented)
+    # from the edition's lineage export: the Dagster checks and the run that ingested the unit
+    checks = {g["gate"]: g for g in trail.gates if g["run_id"] and not g["document"]}
+    assert checks["disclosure_attack"]["success"] and checks["ledger_reconciles"]["success"]
+    assert checks["disclosure_attack"]["run_id"] in manifest["dagster_run_ids"]
+    assert {r["asset"] for r in delivery["ingest_runs"]} == {
+        "raw_deliveries",
+        "validated_responses",
+    }
+    assert not trail.missing or all("lineage" not in m for m in trail.missing)
     cell = store.read_edition(zones, AUDIT_WAVE, trail.edition)["indicator_cells"]
     row = cell[(cell["unit_id"] == BERGEN) & (cell["indicator_id"] == ITEM)].iloc[0]
     assert trail.cell["display"] == row["display"]

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from assets.defs import wave_unit_key
 from assets.editions import store
 from assets.storage import DataZones, content_hash, file_sha256
 from quality.attacker import memberships
@@ -376,8 +377,38 @@ def verify_outputs(folder: Path, manifest: dict) -> list[Check]:
     return checks
 
 
-def gate_results(zones: DataZones, wave: int, run_ids: list[str]) -> list[dict]:
-    """GX validation documents the edition's runs kept under warehouse/quality/."""
+def read_lineage(zones: DataZones, manifest: dict) -> tuple[dict | None, Check | None]:
+    """The edition's lineage export (restricted folder), checked against the manifest's sha256."""
+    entry = manifest.get("lineage")
+    if not entry:
+        return None, None
+    path = zones.root / entry["file"]
+    if not path.is_file():
+        return None, Check("lineage", False, f"lineage-eksporten {entry['file']} mangler")
+    if file_sha256(path) != entry["sha256"]:
+        return None, Check("lineage", False, f"lineage-eksporten {entry['file']} er endret")
+    return json.loads(path.read_text("utf-8")), Check(
+        "lineage", True, f"lineage-eksporten {entry['file']} stemmer med manifestet"
+    )
+
+
+def lineage_runs(lineage: dict | None, wave: int, unit_id: str) -> list[dict]:
+    """The newest ingest materializations of the unit's partition in the lineage export."""
+    if lineage is None:
+        return []
+    partition = str(wave_unit_key(wave, unit_id))
+    return [
+        {"asset": m["asset"], "run_id": m["run_id"], "data_version": m["data_version"]}
+        for m in lineage["materializations"]
+        if m["partition"] == partition
+    ]
+
+
+def gate_results(
+    zones: DataZones, wave: int, run_ids: list[str], lineage: dict | None = None
+) -> list[dict]:
+    """GX validation documents the edition's runs kept under warehouse/quality/, and every
+    Dagster check result of the lineage export (the disclosure attack and ledger among them)."""
     base = zones.warehouse / "quality"
     out = []
     for gate in sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []:
@@ -395,7 +426,14 @@ def gate_results(zones: DataZones, wave: int, run_ids: list[str]) -> list[dict]:
                 "document": str(doc.relative_to(zones.root)),
                 "data_docs": str(html.relative_to(zones.root)) if html.is_file() else None,
             })  # fmt: skip
-    for gate in GATES_WITHOUT_DOCUMENTS:
+    for c in lineage["checks"] if lineage else []:
+        out.append({
+            "gate": c["check"], "run_id": c["run_id"], "success": bool(c["passed"]),
+            "evaluated": None, "successful": None, "document": None, "data_docs": None,
+            "note": f"Dagster-kontroll på {c['asset']} (lineage-eksporten): {c['summary'] or ''}",
+        })  # fmt: skip
+    from_lineage = {g["gate"] for g in out if g["run_id"] and g["document"] is None}
+    for gate in (g for g in GATES_WITHOUT_DOCUMENTS if g not in from_lineage):
         out.append({
             "gate": gate, "run_id": None, "success": True, "evaluated": None, "successful": None,
             "document": None, "data_docs": None,
@@ -465,6 +503,9 @@ def build_trail(
             f"utgavens interne del mangler {', '.join(missing_internal)} i {internal}; "
             "sporet kan ikke kontrolleres"
         )
+    lineage, lineage_check = read_lineage(zones, manifest)
+    if lineage_check is not None:
+        checks.append(lineage_check)
     log = pd.read_parquet(internal / "suppression_log.parquet")
     decision, decision_checks = suppression_decision(cell, log, DisclosureConfig.load())
     checks += decision_checks
@@ -479,6 +520,7 @@ def build_trail(
         trail, delivery_checks = delivery_trail(
             zones, wave, d, ledger, int(rows_by_sha.get(d["sha256"], 0))
         )
+        trail["ingest_runs"] = lineage_runs(lineage, wave, str(d["unit_id"]))
         deliveries.append(trail)
         checks += delivery_checks
     listed = {d["sha256"] for d in contributing}
@@ -527,7 +569,7 @@ def build_trail(
             for d in manifest.get("held_deliveries", []) if str(d["unit_id"]) in atoms
         ],
         held_answers=held_units, rows_in_cell=int(used["rows"].sum()),
-        gates=gate_results(zones, wave, manifest.get("dagster_run_ids", [])),
+        gates=gate_results(zones, wave, manifest.get("dagster_run_ids", []), lineage),
     )  # fmt: skip
     trail.checks = [*checks, _codebook_check(manifest), _rules_check(manifest)]
     failed_gates = [g["gate"] for g in trail.gates if not g["success"]]
@@ -540,18 +582,17 @@ def build_trail(
             else f"kontroller som ikke er bestått: {', '.join(failed_gates)}",
         )
     )
-    trail.missing = missing_information(trail)
+    trail.missing = missing_information(trail, lineage is not None)
     return trail
 
 
-def missing_information(trail: Trail) -> list[str]:
-    """What the audit needs that no edition writes today (said, never guessed)."""
-    out = [
-        "kjøringene for innlesing av leveransene (ingest_unit) står ikke i manifestet; "
-        "bare kjøringene som laget utgaven",
-        "resultatet av disclosure_attack og ledger_reconciles lagres bare som Dagster-kontroller "
-        "(sporet gjentar ledger_reconciles sin sha256-kontroll for leveransene bak tallet)",
-    ]
+def missing_information(trail: Trail, has_lineage: bool = False) -> list[str]:
+    """What the audit needs that the edition does not record (said, never guessed)."""
+    out = [] if has_lineage else [
+        "utgaven har ingen lineage-eksport: kjøringene for innlesing av leveransene "
+        "(ingest_unit) og resultatet av disclosure_attack og ledger_reconciles står bare i "
+        "Dagster (sporet gjentar ledger_reconciles sin sha256-kontroll for leveransene bak tallet)",
+    ]  # fmt: skip
     if trail.suppression and trail.suppression["complement"]:
         out.append(
             "skjermingsloggen har ingen egen kolonne for tallet en komplementær skjuling "
@@ -638,6 +679,9 @@ def trail_text(trail: Trail) -> str:
             f"{_n(d['rows_quarantined'])}, duplikater {_n(d['rows_duplicate'])}, brukt i "
             f"utgaven {d['rows_used_in_edition']}; status nå: {d['ledger_status']}"
         )
+        for run in d.get("ingest_runs", []):
+            lines.append(f"    {run['asset']}: kjøring {run['run_id']}, dataversjon "
+                         f"{(run['data_version'] or '')[:12]}")  # fmt: skip
         for old in d["superseded"]:
             lines.append(
                 f"    erstatter {old['file_name']} sha256 {old['sha256'][:12]} mottatt "
