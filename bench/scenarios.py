@@ -64,7 +64,7 @@ def _harmonized() -> Path:
 
 
 def indicators() -> bool:
-    """Harmonized → published cells with every gate; target ≤ 5× the I/O floor."""
+    """Harmonized → published cells with every gate; target ≤ 3× the I/O floor (issue 11)."""
     root = str(_harmonized())
     floor = run_step(
         "I/O floor (harmonized Parquet round trip)", "bench.publication_steps", "floor", root
@@ -77,11 +77,15 @@ def indicators() -> bool:
     print(f"\nscenario indicators: {step.result['cells']:,} published cells")
     print(floor.line())
     print(step.line())
+    for phase, seconds in step.result.get("phases", {}).items():
+        print(f"  {phase:40} {seconds:8.1f} s")
+    fast = ratio <= 3
     print(
-        f"ratio to the I/O floor: {ratio:.1f}× (target ≤ 5×); time in Great Expectations: "
-        f"{gx_share:.0%}; gates failed: {step.result['failed_gates'] or 'none'}"
+        f"ratio to the I/O floor: {ratio:.1f}× (target ≤ 3×: {'met' if fast else 'NOT met'}); "
+        f"time in Great Expectations (its import included): {gx_share:.0%}; "
+        f"gates failed: {step.result['failed_gates'] or 'none'}"
     )
-    return not step.result["failed_gates"]
+    return fast and not step.result["failed_gates"]
 
 
 def publish() -> bool:
