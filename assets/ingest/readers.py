@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -141,14 +142,16 @@ def _read_spss(path: Path, codebook: Codebook) -> RawTable:
         for name, var in codebook.variables.items()
         if var.type == "values" and codebook.value_sets[var.values].match == "labels"
     }
-    out: dict[str, list[str | None]] = {}
+    out: dict[str, np.ndarray] = {}
     for column in df.columns:
-        texts = [_cell_text(v) for v in df[column].tolist()]
+        # once per distinct value, then through the codes (a million rows, a few dozen values)
+        codes, uniques = pd.factorize(df[column], use_na_sentinel=True)
+        texts = [_cell_text(v) for v in uniques.tolist()]
         labels = meta.variable_value_labels.get(column, {})
         if use_labels and column in label_columns and labels:
             by_code = {normalize_code(code): str(label) for code, label in labels.items()}
             texts = [by_code.get(t, t) if t is not None else None for t in texts]
-        out[column] = texts
+        out[column] = np.array([*texts, None], dtype=object)[codes]  # code -1: empty cell
     frame = pd.DataFrame(out, dtype=object)
     return RawTable(_finish(frame), encoding=meta.file_encoding)
 
