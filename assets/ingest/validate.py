@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.errors as pe
-from pandas.api.types import union_categoricals
 
 from assets.ingest import errors
 from assets.ingest.readers import SOURCE_ROW, RawTable, read_delivery
@@ -311,10 +310,7 @@ def _batch_cases(
     lengths = np.array([len(f) for f in frames])
     starts = np.concatenate([[0], np.cumsum(lengths)])
     whole = pd.DataFrame(
-        {
-            c: union_categoricals([as_categorical(f[c]).array for f in frames])
-            for c in frames[0].columns
-        }
+        {c: _concat_categoricals([as_categorical(f[c]).array for f in frames]) for c in frames[0]}
     )
     cases = _schema_cases(whole, codebook)
     if cases is None or cases.empty:
@@ -332,6 +328,21 @@ def _batch_cases(
         local = mine["index"].astype(np.int64) - starts[n]
         out.append(mine.assign(index=frames[n].index[local.to_numpy()]).reset_index(drop=True))
     return out
+
+
+def _concat_categoricals(parts: list[pd.Categorical]) -> pd.Categorical:
+    """The parts one after the other, their categories unioned in one factorization (linear in
+    rows and categories; pandas' union_categoricals recodes each part against the whole union)."""
+    categories = [np.asarray(p.categories, dtype=object) for p in parts]
+    codes_of, union = pd.factorize(np.concatenate(categories) if categories else np.array([]))
+    starts = np.cumsum([0, *(len(c) for c in categories)])
+    codes = [
+        np.append(codes_of[starts[n] : starts[n + 1]], -1)[part.codes]  # code -1 stays empty
+        for n, part in enumerate(parts)
+    ]
+    return pd.Categorical.from_codes(
+        np.concatenate(codes), dtype=pd.CategoricalDtype(pd.Index(union, dtype=object))
+    )
 
 
 def _file_checks(
