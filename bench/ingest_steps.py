@@ -33,14 +33,12 @@ def floor(root: Path, wave: int) -> dict:
 
 def pipeline(root: Path, wave: int) -> dict:
     """Per-phase seconds in `phases`. BRUKERSTEMME_BENCH_PER_FILE=1 validates file by file
-    (validate_delivery, as before the batch); otherwise all deliveries are read, then validated
-    in one pass (validate_tables) and decided and decoded unit by unit."""
+    (validate_delivery, as before the batch); otherwise the wave's deliveries are read and
+    validated in one pass (validate_deliveries), then decided and decoded unit by unit."""
     from assets.ingest.deliveries import describe
-    from assets.ingest.errors import FileRejected
     from assets.ingest.harmonize_wave import harmonize_wave
-    from assets.ingest.readers import read_delivery
     from assets.ingest.unit_ingest import ingest_unit
-    from assets.ingest.validate import rejected_unread, validate_delivery, validate_tables
+    from assets.ingest.validate import validate_deliveries, validate_delivery
     from assets.storage import read_parquets, write_parquet
     from schemas.codebook import codebook_for
 
@@ -63,18 +61,9 @@ def pipeline(root: Path, wave: int) -> dict:
         ]
         begin = lap("read + validate, file by file", begin)
     else:
-        tables, results = [], {}
-        for n in range(len(deliveries)):
-            try:
-                tables.append((n, read_delivery(paths[n], book)))
-            except FileRejected as exc:
-                results[n] = rejected_unread(exc.reason, exc.detail)
-        begin = lap("read", begin)
-        batch = validate_tables([(t, paths[n].name, deliveries[n].unit_id)
-                                 for n, t in tables], book)  # fmt: skip
-        results.update(zip((n for n, _ in tables), batch, strict=True))
-        results = [results[n] for n in range(len(deliveries))]
-        begin = lap("validate (one pass)", begin)
+        pairs = [(p, d.unit_id) for p, d in zip(paths, deliveries, strict=True)]
+        results = validate_deliveries(pairs, book)
+        begin = lap("read + validate (one pass)", begin)
     parts, quarantined = [], 0
     for delivery, validation in zip(deliveries, results, strict=True):
         outcome = ingest_unit([(delivery, validation)], book)

@@ -86,3 +86,20 @@ def test_findings_name_file_row_and_column_without_content(dirty: Path) -> None:
             assert 1 <= row.source_row <= table.n_rows, name
             if row.column is not None and row.value is not None and len(str(row.value)) > 3:
                 assert str(row.value) not in str(row.detail), name
+
+
+def test_validate_deliveries_equals_validate_delivery_with_unreadable_files(dirty: Path) -> None:
+    rejected = 0
+    for wave in sorted(codebooks()):
+        book = codebook_for(wave)
+        pairs = [
+            (path, describe(path, wave, book).unit_id)
+            for path in sorted((dirty / "landing" / str(wave)).glob("*"))
+        ]
+        pairs = [(path, unit) for path, unit in pairs if unit is not None]
+        for (path, unit), found in zip(
+            pairs, validate.validate_deliveries(pairs, book), strict=True
+        ):
+            _same(found, validate.validate_delivery(path, unit, book), path.name)
+            rejected += found.status == "rejected"
+    assert rejected > 0

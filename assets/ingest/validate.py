@@ -266,6 +266,23 @@ def validate_table(
     return _row_checks(table, file_name, unit_id, codebook, ready, *found)
 
 
+def validate_deliveries(
+    deliveries: Sequence[tuple[Path, str]], codebook: Codebook
+) -> list[FileValidation]:
+    """validate_delivery for many files of one wave, (path, unit id) each, in one row-check
+    pass (validate_tables); a file that cannot be read is rejected as validate_delivery does."""
+    out: dict[int, FileValidation] = {}
+    tables: list[tuple[int, RawTable]] = []
+    for n, (path, _) in enumerate(deliveries):
+        try:
+            tables.append((n, read_delivery(path, codebook)))
+        except errors.FileRejected as exc:
+            out[n] = _rejected(exc.reason, exc.detail, None)
+    batch = [(table, deliveries[n][0].name, deliveries[n][1]) for n, table in tables]
+    out.update(zip((n for n, _ in tables), validate_tables(batch, codebook), strict=True))
+    return [out[n] for n in range(len(deliveries))]
+
+
 def validate_tables(
     deliveries: Sequence[tuple[RawTable, str, str]], codebook: Codebook
 ) -> list[FileValidation]:
