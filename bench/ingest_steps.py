@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -31,27 +32,53 @@ def floor(root: Path, wave: int) -> dict:
 
 
 def pipeline(root: Path, wave: int) -> dict:
+    """Per-phase seconds in `phases`. BRUKERSTEMME_BENCH_PER_FILE=1 validates file by file
+    (validate_delivery, as before the batch); otherwise the wave's deliveries are read and
+    validated in one pass (validate_deliveries), then decided and decoded unit by unit."""
     from assets.ingest.deliveries import describe
     from assets.ingest.harmonize_wave import harmonize_wave
     from assets.ingest.unit_ingest import ingest_unit
-    from assets.ingest.validate import validate_delivery
+    from assets.ingest.validate import validate_deliveries, validate_delivery
     from assets.storage import read_parquets, write_parquet
     from schemas.codebook import codebook_for
 
     book = codebook_for(wave)
+    phases: dict[str, float] = {}
+
+    def lap(name: str, begin: float) -> float:
+        now = time.perf_counter()
+        phases[name] = phases.get(name, 0.0) + now - begin
+        return now
+
+    begin = time.perf_counter()
+    paths = sorted((root / "landing" / str(wave)).iterdir())
+    found = [(p, describe(p, wave, book)) for p in paths]
+    paths = [p for p, d in found if d.unit_id is not None]
+    deliveries = [d for _, d in found if d.unit_id is not None]
+    if os.environ.get("BRUKERSTEMME_BENCH_PER_FILE"):
+        results = [
+            validate_delivery(p, d.unit_id, book) for p, d in zip(paths, deliveries, strict=True)
+        ]
+        begin = lap("read + validate, file by file", begin)
+    else:
+        pairs = [(p, d.unit_id) for p, d in zip(paths, deliveries, strict=True)]
+        results = validate_deliveries(pairs, book)
+        begin = lap("read + validate (one pass)", begin)
     parts, quarantined = [], 0
-    for path in sorted((root / "landing" / str(wave)).iterdir()):
-        delivery = describe(path, wave, book)
-        if delivery.unit_id is None:
-            continue
-        outcome = ingest_unit([(delivery, validate_delivery(path, delivery.unit_id, book))], book)
+    for delivery, validation in zip(deliveries, results, strict=True):
+        outcome = ingest_unit([(delivery, validation)], book)
         parts.append(
             write_parquet(outcome.validated, root / "parts" / f"{delivery.unit_id}.parquet")
         )
         quarantined += int(outcome.ledger["rows_quarantined"].sum())
-    frame = harmonize_wave(read_parquets(parts), wave, book.code_list_year)
+    begin = lap("decide + decode + write units", begin)
+    decoded = read_parquets(parts)
+    begin = lap("read units back", begin)
+    frame = harmonize_wave(decoded, wave, book.code_list_year)
+    begin = lap("harmonize", begin)
     write_parquet(frame, root / "harmonized.parquet")
-    return {"rows": len(frame), "quarantined": quarantined}
+    lap("write harmonized", begin)
+    return {"rows": len(frame), "quarantined": quarantined, "phases": phases}
 
 
 def main(argv: list[str]) -> int:

@@ -29,7 +29,8 @@ def _generated(name: str) -> Path:
 
 
 def ingest() -> bool:
-    """1 M respondents in one wave → harmonized Parquet; target ≤ 5× the I/O floor, ≤ 3 GB."""
+    """1 M respondents in one wave → harmonized Parquet; target ≤ 3× the I/O floor (issue 11),
+    ≤ 3 GB. BRUKERSTEMME_BENCH_PER_FILE=1 measures the file-by-file validation instead."""
     root = _generated("ingest")
     floor = run_step(
         "I/O floor (CSV → Arrow → Parquet)", "bench.ingest_steps", "floor", str(root), str(WAVE)
@@ -48,9 +49,11 @@ def ingest() -> bool:
     )
     print(floor.line())
     print(pipe.line())
-    fast, lean = ratio <= 5, pipe.peak_rss_mb <= 3072
+    for phase, seconds in pipe.result.get("phases", {}).items():
+        print(f"  {phase:40} {seconds:8.1f} s")
+    fast, lean = ratio <= 3, pipe.peak_rss_mb <= 3072
     print(
-        f"ratio to the I/O floor: {ratio:.1f}× (target ≤ 5×: {'met' if fast else 'NOT met'}); "
+        f"ratio to the I/O floor: {ratio:.1f}× (target ≤ 3×: {'met' if fast else 'NOT met'}); "
         f"peak RSS {pipe.peak_rss_mb:.0f} MB (target ≤ 3 GB: {'met' if lean else 'NOT met'})"
     )
     return fast and lean
@@ -64,7 +67,7 @@ def _harmonized() -> Path:
 
 
 def indicators() -> bool:
-    """Harmonized → published cells with every gate; target ≤ 5× the I/O floor."""
+    """Harmonized → published cells with every gate; target ≤ 3× the I/O floor (issue 11)."""
     root = str(_harmonized())
     floor = run_step(
         "I/O floor (harmonized Parquet round trip)", "bench.publication_steps", "floor", root
@@ -77,11 +80,15 @@ def indicators() -> bool:
     print(f"\nscenario indicators: {step.result['cells']:,} published cells")
     print(floor.line())
     print(step.line())
+    for phase, seconds in step.result.get("phases", {}).items():
+        print(f"  {phase:40} {seconds:8.1f} s")
+    fast = ratio <= 3
     print(
-        f"ratio to the I/O floor: {ratio:.1f}× (target ≤ 5×); time in Great Expectations: "
-        f"{gx_share:.0%}; gates failed: {step.result['failed_gates'] or 'none'}"
+        f"ratio to the I/O floor: {ratio:.1f}× (target ≤ 3×: {'met' if fast else 'NOT met'}); "
+        f"time in Great Expectations (its import included): {gx_share:.0%}; "
+        f"gates failed: {step.result['failed_gates'] or 'none'}"
     )
-    return not step.result["failed_gates"]
+    return fast and not step.result["failed_gates"]
 
 
 def publish() -> bool:

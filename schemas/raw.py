@@ -78,8 +78,9 @@ def parse_dates(series: pd.Series, formats: tuple[str, ...]) -> pd.Series:
         else:
             parsed = pd.to_datetime(categories[todo], errors="coerce", format=fmt)
         result[todo] = parsed.astype("datetime64[ms]")
-    dates = broadcast(series, list(result), pd.NaT)
-    return pd.Series(pd.to_datetime(dates), index=series.index).astype("datetime64[ms]")
+    codes = as_categorical(series).cat.codes.to_numpy()
+    table = np.append(result.to_numpy(dtype="datetime64[ms]"), np.datetime64("NaT", "ms"))
+    return pd.Series(table[codes], index=series.index)  # code -1 (empty) picks NaT
 
 
 def _date(variable: Variable) -> RuleCheck:

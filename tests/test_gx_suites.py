@@ -107,3 +107,45 @@ def test_totals_suite_reconciles_national_with_independent_counts(harmonized, pu
     assert not result.success
     assert _failed(result, "expect_column_pair_values_to_be_equal", column_B="ledger_accepted_rows")
     assert not _failed(result, "expect_column_pair_values_to_be_equal", column_B="harmonized_rows")
+
+
+SUITE = "harmonized_responses"
+
+
+def _corrupt_every_column(harmonized: pd.DataFrame) -> pd.DataFrame:
+    """One row per column the harmonized suite checks set to a value outside what it allows
+    (and another to null where the dtype can hold one): each column expectation should fail."""
+    bad = harmonized.copy()
+    columns = {c["kwargs"].get("column") for c in expectation_configs(load_suite(SUITE))}
+    for n, column in enumerate(sorted(c for c in columns if c in bad.columns)):
+        col, row, other = bad[column], bad.index[2 * n], bad.index[2 * n + 1]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            bad[column] = col.cat.add_categories(["utenfor"])
+            bad.loc[row, column] = "utenfor"
+        elif pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            bad.loc[row, column] = 0 if column != "wave" else col.iloc[0]
+        if col.hasnans or str(col.dtype) in ("category", "Int8", "Int16", "Int64"):
+            bad.loc[other, column] = None
+    return bad
+
+
+@pytest.mark.parametrize("corrupt", [False, True])
+def test_checks_on_distinct_values_fail_exactly_as_row_level_checks(
+    harmonized, valid_units, corrupt: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run_suite checks set-type expectations on one row per distinct value: every expectation
+    must succeed or fail as it does on every row, with the same unexpected row count."""
+    import quality.gx_runner as runner
+
+    frame = _corrupt_every_column(harmonized) if corrupt else harmonized
+    cheap = validate_harmonized(frame, valid_units)
+    assert cheap._gx_result.meta["checked_on_distinct_values"]  # the cheap path was taken
+    monkeypatch.setattr(runner, "DISTINCT_SHARE", 0.0)  # every expectation on every row
+    rows = validate_harmonized(frame, valid_units)
+    assert not rows._gx_result.meta["checked_on_distinct_values"]
+    pairs = list(zip(cheap.outcomes, rows.outcomes, strict=True))
+    for a, b in pairs:
+        assert (a.type, a.kwargs.get("column")) == (b.type, b.kwargs.get("column"))
+        assert (a.success, a.unexpected_count) == (b.success, b.unexpected_count), a
+    failed = sum(not a.success for a, _ in pairs)
+    assert failed > 50 if corrupt else failed == 0

@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -36,7 +37,13 @@ MAGIC = [
     ((b"$FL2", b"$FL3"), "SPSS-datafil"),
 ]
 # Library errors whose messages are fixed texts of the library, never the file's content.
-CONSTANT_MESSAGES = ("ReadstatError", "PyreadstatError", "BadZipFile", "InvalidFileException")
+CONSTANT_MESSAGES = (
+    "ReadstatError",
+    "PyreadstatError",
+    "BadZipFile",
+    "InvalidFileException",
+    "ZipError",  # calamine: the zip crate's fixed texts ("invalid Zip archive: …")
+)
 
 
 @dataclass
@@ -135,14 +142,16 @@ def _read_spss(path: Path, codebook: Codebook) -> RawTable:
         for name, var in codebook.variables.items()
         if var.type == "values" and codebook.value_sets[var.values].match == "labels"
     }
-    out: dict[str, list[str | None]] = {}
+    out: dict[str, np.ndarray] = {}
     for column in df.columns:
-        texts = [_cell_text(v) for v in df[column].tolist()]
+        # once per distinct value, then through the codes (a million rows, a few dozen values)
+        codes, uniques = pd.factorize(df[column], use_na_sentinel=True)
+        texts = [_cell_text(v) for v in uniques.tolist()]
         labels = meta.variable_value_labels.get(column, {})
         if use_labels and column in label_columns and labels:
             by_code = {normalize_code(code): str(label) for code, label in labels.items()}
             texts = [by_code.get(t, t) if t is not None else None for t in texts]
-        out[column] = texts
+        out[column] = np.array([*texts, None], dtype=object)[codes]  # code -1: empty cell
     frame = pd.DataFrame(out, dtype=object)
     return RawTable(_finish(frame), encoding=meta.file_encoding)
 
@@ -221,22 +230,37 @@ def _read_csv(path: Path, codebook: Codebook) -> RawTable:
     return RawTable(_finish(frame), encoding=encoding)
 
 
-def _read_xlsx(path: Path, codebook: Codebook) -> RawTable:
-    import openpyxl
+def _header_text(value: object) -> str | None:
+    """A header cell as the variable name: None when empty, whole numbers without '.0'."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+
+def _read_xlsx(path: Path, codebook: Codebook) -> RawTable:
+    """The codebook's sheet (by name: a vendor's sheet before it is skipped) read with calamine.
+
+    Cells come as calamine gives them: "" for an empty cell (formatted or not), floats for
+    numbers, datetime for date-formatted cells (`Dato` as a real Excel date); _cell_text makes
+    them text as for every format. Rows are read from A1 (skip_empty_area=False) so that
+    header_row and first_data_row count sheet rows; trailing rows without a value are dropped.
+    """
+    from python_calamine import CalamineWorkbook
+
     sheet_name = str(codebook.reader.get("sheet", "Data"))
-    if sheet_name not in workbook.sheetnames:
-        found = len(workbook.sheetnames)  # sheet names are the vendor's text: not quoted
-        workbook.close()
-        raise FileRejected(UNREADABLE_FILE, f"no sheet {sheet_name!r} ({found} other sheets)")
+    with CalamineWorkbook.from_path(str(path)) as workbook:
+        if sheet_name not in workbook.sheet_names:
+            found = len(workbook.sheet_names)  # sheet names are the vendor's text: not quoted
+            raise FileRejected(UNREADABLE_FILE, f"no sheet {sheet_name!r} ({found} other sheets)")
+        cells = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     header_row = int(codebook.reader.get("header_row", 1))
     first_data_row = int(codebook.reader.get("first_data_row", header_row + 1))
-    rows = list(workbook[sheet_name].iter_rows(min_row=header_row, values_only=True))
-    workbook.close()
+    rows = cells[header_row - 1 :]
     if not rows:
         raise FileRejected(EMPTY_FILE, f"sheet {sheet_name!r} is empty")
-    header = [str(h).strip() if h is not None else None for h in rows[0]]
+    header = [_header_text(h) for h in rows[0]]
     width = max((i + 1 for i, h in enumerate(header) if h), default=0)
     header = header[:width]
     data = [

@@ -8,9 +8,11 @@ logged as an exact duplicate. A whole-file failure quarantines all its rows as
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.errors as pe
 
@@ -19,6 +21,7 @@ from assets.ingest.readers import SOURCE_ROW, RawTable, read_delivery
 from assets.ingest.tokens import tokenize
 from assets.ingest.units import normalize_unit_code
 from reference import geography
+from schemas.categorical import as_categorical
 from schemas.codebook import Codebook
 from schemas.raw import failing_cells, raw_schema
 
@@ -134,11 +137,23 @@ def _pandera_findings(
     tokens: pd.DataFrame, raw: pd.DataFrame, codebook: Codebook
 ) -> tuple[pd.DataFrame, str | None]:
     """Row findings from the raw schema, and a file-level failure sentence if any."""
+    return _findings_from_cases(_schema_cases(tokens, codebook), tokens, raw, codebook)
+
+
+def _schema_cases(tokens: pd.DataFrame, codebook: Codebook) -> pd.DataFrame | None:
+    """Pandera's failure cases of the raw schema on a token frame (None: it passes)."""
     try:
         raw_schema(codebook).validate(tokens, lazy=True)
-        return _empty_findings(), None
+        return None
     except pe.SchemaErrors as exc:
-        cases = exc.failure_cases
+        return exc.failure_cases
+
+
+def _findings_from_cases(
+    cases: pd.DataFrame | None, tokens: pd.DataFrame, raw: pd.DataFrame, codebook: Codebook
+) -> tuple[pd.DataFrame, str | None]:
+    if cases is None or cases.empty:
+        return _empty_findings(), None
     file_level = cases[cases["index"].isna()]
     if len(file_level):
         first = file_level.iloc[0]
@@ -244,6 +259,113 @@ def validate_table(
     table: RawTable, file_name: str, unit_id: str, codebook: Codebook
 ) -> FileValidation:
     """Validate a file's raw text table for `unit_id` (the number in its file name)."""
+    ready = _file_checks(table, file_name, unit_id, codebook)
+    if isinstance(ready, FileValidation):
+        return ready
+    found = _pandera_findings(ready, table.frame, codebook)
+    return _row_checks(table, file_name, unit_id, codebook, ready, *found)
+
+
+def validate_deliveries(
+    deliveries: Sequence[tuple[Path, str]], codebook: Codebook
+) -> list[FileValidation]:
+    """validate_delivery for many files of one wave, (path, unit id) each, in one row-check
+    pass (validate_tables); a file that cannot be read is rejected as validate_delivery does."""
+    out: dict[int, FileValidation] = {}
+    tables: list[tuple[int, RawTable]] = []
+    for n, (path, _) in enumerate(deliveries):
+        try:
+            tables.append((n, read_delivery(path, codebook)))
+        except errors.FileRejected as exc:
+            out[n] = _rejected(exc.reason, exc.detail, None)
+    batch = [(table, deliveries[n][0].name, deliveries[n][1]) for n, table in tables]
+    out.update(zip((n for n, _ in tables), validate_tables(batch, codebook), strict=True))
+    return [out[n] for n in range(len(deliveries))]
+
+
+def validate_tables(
+    deliveries: Sequence[tuple[RawTable, str, str]], codebook: Codebook
+) -> list[FileValidation]:
+    """validate_table for many files of one wave, (table, file name, unit id) each, with one
+    Pandera pass over their concatenated token frames instead of one per file.
+
+    The result is the same, file by file, as validate_table's: Pandera's failure cases are
+    split back by file and row, and every finding still names its file's row and column. If
+    the concatenated frame fails a check without a row (a column-level failure, which cannot
+    be laid on one file), each file is validated on its own.
+    """
+    ready: dict[int, pd.DataFrame] = {}
+    out: list[FileValidation | None] = []
+    for n, (table, file_name, unit_id) in enumerate(deliveries):
+        checked = _file_checks(table, file_name, unit_id, codebook)
+        if isinstance(checked, FileValidation):
+            out.append(checked)
+        else:
+            ready[n] = checked
+            out.append(None)
+    columns = list(raw_schema(codebook).columns)
+    whole = [n for n, tokens in ready.items() if all(c in tokens.columns for c in columns)]
+    cases_by_file = _batch_cases([ready[n][columns] for n in whole], codebook)
+    if cases_by_file is None:  # a check failed without a row: per file, as validate_table
+        cases_by_file = [_schema_cases(ready[n], codebook) for n in whole]
+    cases_of = dict(zip(whole, cases_by_file, strict=True))
+    for n, tokens in ready.items():
+        table, file_name, unit_id = deliveries[n]
+        cases = cases_of[n] if n in cases_of else _schema_cases(tokens, codebook)
+        found = _findings_from_cases(cases, tokens, table.frame, codebook)
+        out[n] = _row_checks(table, file_name, unit_id, codebook, tokens, *found)
+    return [v for v in out if v is not None]
+
+
+def _batch_cases(
+    frames: list[pd.DataFrame], codebook: Codebook
+) -> list[pd.DataFrame | None] | None:
+    """The raw schema's failure cases of each frame, from one validation of them all; None
+    when a case has no row (it cannot be laid on one frame)."""
+    if not frames:
+        return []
+    lengths = np.array([len(f) for f in frames])
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    whole = pd.DataFrame(
+        {c: _concat_categoricals([as_categorical(f[c]).array for f in frames]) for c in frames[0]}
+    )
+    cases = _schema_cases(whole, codebook)
+    if cases is None or cases.empty:
+        return [None] * len(frames)
+    if cases["index"].isna().any():
+        return None
+    index = cases["index"].astype(np.int64).to_numpy()
+    file_of = np.searchsorted(starts, index, side="right") - 1
+    out: list[pd.DataFrame | None] = []
+    for n in range(len(frames)):
+        mine = cases[file_of == n]
+        if mine.empty:
+            out.append(None)
+            continue
+        local = mine["index"].astype(np.int64) - starts[n]
+        out.append(mine.assign(index=frames[n].index[local.to_numpy()]).reset_index(drop=True))
+    return out
+
+
+def _concat_categoricals(parts: list[pd.Categorical]) -> pd.Categorical:
+    """The parts one after the other, their categories unioned in one factorization (linear in
+    rows and categories; pandas' union_categoricals recodes each part against the whole union)."""
+    categories = [np.asarray(p.categories, dtype=object) for p in parts]
+    codes_of, union = pd.factorize(np.concatenate(categories) if categories else np.array([]))
+    starts = np.cumsum([0, *(len(c) for c in categories)])
+    codes = [
+        np.append(codes_of[starts[n] : starts[n + 1]], -1)[part.codes]  # code -1 stays empty
+        for n, part in enumerate(parts)
+    ]
+    return pd.Categorical.from_codes(
+        np.concatenate(codes), dtype=pd.CategoricalDtype(pd.Index(union, dtype=object))
+    )
+
+
+def _file_checks(
+    table: RawTable, file_name: str, unit_id: str, codebook: Codebook
+) -> FileValidation | pd.DataFrame:
+    """The whole-file checks before the row checks: the rejection, or the file's tokens."""
     raw = table.frame
     missing = [
         c
@@ -269,7 +391,20 @@ def validate_table(
         result = _rejected(errors.UNIT_MISMATCH, mismatch, table)
         result.unit_in_content = content_unit
         return result
-    row_findings, file_failure = _pandera_findings(tokens, raw, codebook)
+    return tokens
+
+
+def _row_checks(
+    table: RawTable,
+    file_name: str,
+    unit_id: str,
+    codebook: Codebook,
+    tokens: pd.DataFrame,
+    row_findings: pd.DataFrame,
+    file_failure: str | None,
+) -> FileValidation:
+    """The outcome of a file that passed the whole-file checks, given its schema findings."""
+    raw = table.frame
     if file_failure:
         reason, detail = file_failure.split("|", 1)
         return _rejected(reason, f"{file_name}: {detail}", table)
