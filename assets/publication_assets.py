@@ -108,7 +108,9 @@ def indicator_cells(context: dg.AssetExecutionContext, data: DataZonesResource):
     code_version=EDITION_CODE_VERSION,
     description="The wave's immutable edition: published/editions/<wave>/<edition>/ with cell "
     "table, answer distribution, units, PDF reports, change log and manifest.json. Written "
-    "once; a report whose content did not change is the previous edition's file.",
+    "once; a report whose content did not change is the previous edition's file. A new "
+    "edition is made current at once (one pointer switch), unless the run defers that to "
+    "published_tables (brukerstemme run).",
 )
 def wave_edition(context: dg.AssetExecutionContext, data: DataZonesResource):
     zones = data.zones()
@@ -133,6 +135,11 @@ def wave_edition(context: dg.AssetExecutionContext, data: DataZonesResource):
         context.instance, context.job_def.asset_layer.asset_graph, wave, units, run_ids
     )
     folder = flow.write_edition(zones, decision, tables, run_ids, lineage=export)
+    # Late data should not wait for another run to be seen: the new edition is made current
+    # here (one pointer switch, locked against parallel wave runs); published_tables then finds
+    # the generation current. `brukerstemme run` defers this and switches once for all waves.
+    deferred = context.run.tags.get(flow.MAKE_CURRENT_TAG) == "later"
+    switched = False if deferred else flow.publish_current(zones)[1]
     manifest = store.read_manifest(zones, wave, decision["edition"])
     reused = sum(r["reused"] for r in manifest["reports"].values())
     return dg.MaterializeResult(
@@ -146,6 +153,7 @@ def wave_edition(context: dg.AssetExecutionContext, data: DataZonesResource):
             "held": len(decision["held"]),
             "changes": dg.MetadataValue.path(str(folder / "endringslogg.md")),
             "manifest": dg.MetadataValue.path(str(folder / store.MANIFEST)),
+            "made_current": switched,
             **provenance_metadata(),
         },
     )

@@ -2,10 +2,11 @@
 
 - ingest_unit (wave × unit): archive, parse and validate one unit's deliveries.
 - build_wave (wave): harmonize the wave, compute and gate its candidate edition, write the
-  edition if anything changed.
+  edition if anything changed and make it current.
 - build_all_waves: ledger, the current generation of every wave (tables, mart, dashboard) and
   the wave status.
 - publish_final (wave): declare the wave final (the same steps, with the edition `final`).
+- build_all_waves also makes current what a wave run deferred (`brukerstemme run`).
 Wave and cross-wave runs (these jobs and the automation's) carry a higher queue priority than
 unit runs, so a revision does not wait behind a queue of unrelated unit runs.
 """
@@ -52,8 +53,7 @@ final_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets("indicator_cells", "wave_edition"),
     partitions_def=wave_partitions(),
     tags={PRIORITY: WAVE_PRIORITY, EDITION_TAG: "final"},
-    description="Declare a wave final: the edition `final` (build_all_waves, or the "
-    "automation, then makes it current).",
+    description="Declare a wave final: the edition `final`, made current.",
 )
 
 

@@ -21,6 +21,7 @@ import dagster as dg
 import pandas as pd
 
 from assets.defs import UNIT_PARTITIONS_NAME, wave_unit_key
+from assets.editions.flow import MAKE_CURRENT_TAG
 from assets.ingest.deliveries import (
     Archive,
     Delivery,
@@ -123,6 +124,7 @@ def _run(
     instance: dg.DagsterInstance,
     partition_key: str | None = None,
     asset_selection: list[dg.AssetKey] | None = None,
+    tags: dict[str, str] | None = None,
 ) -> FailedRun | None:
     """One run; None when it succeeded."""
     job = defs.resolve_job_def(job_name)
@@ -132,6 +134,7 @@ def _run(
             partition_key=partition_key,
             asset_selection=asset_selection,
             raise_on_error=False,
+            tags=tags,
         )
     except Exception as exc:  # an error outside any step: no run to point at
         return FailedRun(job_name, partition_key, None, (), type(exc).__name__)
@@ -282,7 +285,8 @@ def materialize_all(
         failures += crashed
     for wave in units:
         log(f"wave {wave}: harmonizing")
-        failed = _run(WAVE_JOB, instance, str(wave))
+        # every wave's new edition is made current once, by the cross-wave run below
+        failed = _run(WAVE_JOB, instance, str(wave), tags={MAKE_CURRENT_TAG: "later"})
         failures += [replace(failed, label=f"wave {wave}")] if failed else []
     log("ledger and cross-wave outputs")
     failures += [f for f in [_run(NATIONAL_JOB, instance)] if f]

@@ -113,6 +113,17 @@ def test_every_edition_keeps_the_lineage_of_the_runs_that_made_it(history) -> No
     assert checks[("indicator_cells", "disclosure_attack")]["passed"]
     assert checks[("harmonized_responses", "harmonized_expectations")]["passed"]
     assert made[("indicator_cells", str(WAVE))]["run_id"] in manifest["dagster_run_ids"]
+    # a wave run makes its new edition current itself (publish_final), unless brukerstemme run
+    # defers that to its cross-wave run (rev1)
+    made = {}
+    for r in instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("wave_edition"), asset_partitions=[str(WAVE)]),
+        limit=50,
+    ).records:
+        meta = r.asset_materialization.metadata
+        if meta["new_edition"].value:
+            made[meta["edition"].value] = meta["made_current"].value
+    assert made["final"] is True and made["rev1"] is False
     # what the instance says the materializations recorded: code version and rule hashes
     record = instance.fetch_materializations(dg.AssetKey("harmonized_responses"), limit=1)
     metadata = record.records[0].asset_materialization.metadata

@@ -60,6 +60,9 @@ CHANGE_COLUMNS = [
 ]  # fmt: skip
 CELL_KEY = ["unit_type", "unit_id", "indicator_id", "measure"]
 FINAL_TAG = "brukerstemme/edition"
+# "later": the run that launched this wave run makes every new edition current once at its end
+# (brukerstemme run); otherwise a wave run makes its new edition current itself.
+MAKE_CURRENT_TAG = "brukerstemme/make_current"
 HELD_ANSWERS = "held_answers.parquet"
 
 
@@ -599,15 +602,16 @@ def build_generation(zones: DataZones, editions: dict[int, str], folder: Path) -
 
 def publish_current(zones: DataZones) -> tuple[dict[int, str], bool]:
     """Make the newest complete edition of every wave current; (editions, switched?)."""
-    store.remove_leftovers(zones)
-    editions = store.latest_editions(zones)
-    if not editions:
-        return {}, False
-    if store.read_current(zones) == editions and (zones.published / store.CURRENT).exists():
-        return editions, False
-    target = zones.published / "generations" / store.generation_id(editions)
-    if not (target / store.POINTER).is_file():
-        with store.write_once(target) as folder:
-            build_generation(zones, editions, folder)
-    store.switch_current(zones, target)
-    return editions, True
+    with store.switch_lock(zones):
+        store.remove_leftovers(zones)
+        editions = store.latest_editions(zones)
+        if not editions:
+            return {}, False
+        if store.read_current(zones) == editions and (zones.published / store.CURRENT).exists():
+            return editions, False
+        target = zones.published / "generations" / store.generation_id(editions)
+        if not (target / store.POINTER).is_file():
+            with store.write_once(target) as folder:
+                build_generation(zones, editions, folder)
+        store.switch_current(zones, target)
+        return editions, True

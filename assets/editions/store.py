@@ -181,6 +181,23 @@ def generation_id(editions: dict[int, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+@contextlib.contextmanager
+def switch_lock(zones: DataZones) -> Iterator[None]:
+    """One switch of published/current at a time: wave runs in parallel each make their new
+    edition current, and each must build its generation from the others' finished editions.
+    (The lock file is in the restricted zone; published/ holds only what consumers read.)"""
+    import fcntl
+
+    path = zones.warehouse / "editions" / ".current.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def switch_current(zones: DataZones, generation: Path) -> None:
     """Point published/current at `generation` in one rename; keep the fixed consumer links."""
     pub = zones.published
