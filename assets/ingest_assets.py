@@ -29,6 +29,7 @@ from assets.ingest.units import parse_file_name
 from assets.ingest.validate import rejected_unread, validate_table
 from assets.metadata import markdown_table, provenance_metadata, row_counts
 from assets.publication_assets import gate_check_result
+from assets.publishing import read_ledger
 from assets.storage import DataZones, content_hash, read_parquets, write_parquet
 from quality.drift import answer_counts, drift_gate
 from quality.gates import harmonized_gate, ledger_gate, valid_units
@@ -204,7 +205,7 @@ def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResou
             "units_under_10": int((by_unit < 10).sum()),
             "content_sha256": digest,
             "codebook": f"{codebook.source.name} v{codebook.version}",
-            **row_counts(read_parquets(zones.unit_parts("ledger", wave))),
+            **row_counts(read_ledger(zones, wave)),
             "input_sha256": dg.MetadataValue.json(
                 sorted(frame["source_sha256"].astype(str).unique().tolist())
             ),

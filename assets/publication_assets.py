@@ -16,7 +16,7 @@ from assets.defs import (
     rebuild_wave_after_new_data,
     wave_partitions,
 )
-from assets.editions import flow, store
+from assets.editions import flow, generation, store
 from assets.editions.lineage import edition_lineage
 from assets.editions.status import status_table
 from assets.indicators.cells import build_publication
@@ -139,7 +139,7 @@ def wave_edition(context: dg.AssetExecutionContext, data: DataZonesResource):
     # here (one pointer switch, locked against parallel wave runs); published_tables then finds
     # the generation current. `brukerstemme run` defers this and switches once for all waves.
     deferred = context.run.tags.get(flow.MAKE_CURRENT_TAG) == "later"
-    switched = False if deferred else flow.publish_current(zones)[1]
+    switched = False if deferred else generation.publish_current(zones)[1]
     manifest = store.read_manifest(zones, wave, decision["edition"])
     reused = sum(r["reused"] for r in manifest["reports"].values())
     return dg.MaterializeResult(
@@ -171,7 +171,7 @@ def wave_edition(context: dg.AssetExecutionContext, data: DataZonesResource):
 )
 def published_tables(data: DataZonesResource) -> dg.MaterializeResult:
     zones = data.zones()
-    editions, switched = flow.publish_current(zones)
+    editions, switched = generation.publish_current(zones)
     current = zones.published / store.CURRENT
     return dg.MaterializeResult(
         data_version=dg.DataVersion(store.generation_id(editions)),

@@ -209,7 +209,8 @@ def run(zones: DataZones, changed_only: bool = False) -> int:
 def audit(args: argparse.Namespace) -> int:
     """Print a published figure's verified trail; exit 1 when it does not check out."""
     from assets.audit.prov_export import ProvValidationError, write_prov
-    from assets.audit.trail import AuditError, build_trail, trail_text
+    from assets.audit.text import trail_text
+    from assets.audit.trail import AuditError, build_trail
 
     zones = DataZones(args.data_dir.resolve()) if args.data_dir else DataZones.from_env()
     if not (zones.published / "editions").is_dir():

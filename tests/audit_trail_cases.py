@@ -20,7 +20,8 @@ import pytest
 from prov.model import ProvDerivation, ProvDocument
 
 from assets.audit.prov_export import trail_document, validate
-from assets.audit.trail import COMPLEMENT_RULES, build_trail, trail_text
+from assets.audit.text import trail_text
+from assets.audit.trail import COMPLEMENT_RULES, build_trail
 from assets.editions import store
 from assets.storage import DataZones
 from pipelines import cli

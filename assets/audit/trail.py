@@ -26,6 +26,8 @@ import pandas as pd
 
 from assets.defs import wave_unit_key
 from assets.editions import store
+from assets.ingest.deliveries import Archive
+from assets.publishing import read_ledger
 from assets.storage import DataZones, content_hash, file_sha256
 from quality.attacker import memberships
 from quality.disclosure import CONFIG_FILE, PRIMARY_GROUP_RULES, DisclosureConfig
@@ -255,17 +257,8 @@ def pool_membership(units: pd.DataFrame, unit_type: str, unit_id: str) -> dict |
     return {"pool_id": pool, "members": [], "reason": _plain(r.get("pool_reason"))}
 
 
-def _ledger(zones: DataZones, wave: int) -> pd.DataFrame:
-    parts = [pd.read_parquet(p) for p in zones.unit_parts("ledger", wave)]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["sha256"])
-
-
-def _archived(zones: DataZones, sha256: str, file_name: str) -> Path:
-    return zones.archive / sha256[:2] / f"{sha256}{Path(file_name).suffix.lower()}"
-
-
 def _record(zones: DataZones, wave: int, sha256: str, file_name: str) -> dict | None:
-    path = zones.archive / "records" / str(wave) / f"{sha256}__{file_name}.json"
+    path = Archive(zones.archive).record_file(wave, sha256, file_name)
     return json.loads(path.read_text("utf-8")) if path.is_file() else None
 
 
@@ -288,7 +281,7 @@ def delivery_trail(
          "ledger_status": r.status}
         for r in earlier.sort_values("received_at").itertuples(index=False)
     ]  # fmt: skip
-    archived = _archived(zones, sha, name)
+    archived = Archive(zones.archive).file_path(sha, name)
     out["archive_path"] = str(archived.relative_to(zones.root))
     checks = []
     if archived.is_file():
@@ -426,14 +419,17 @@ def gate_results(
                 "document": str(doc.relative_to(zones.root)),
                 "data_docs": str(html.relative_to(zones.root)) if html.is_file() else None,
             })  # fmt: skip
+    documented = {g["gate"] for g in out}
     for c in lineage["checks"] if lineage else []:
+        if c["check"] in documented:  # its GX document above says the same, with counts
+            continue
         out.append({
             "gate": c["check"], "run_id": c["run_id"], "success": bool(c["passed"]),
             "evaluated": None, "successful": None, "document": None, "data_docs": None,
             "note": f"Dagster-kontroll på {c['asset']} (lineage-eksporten): {c['summary'] or ''}",
         })  # fmt: skip
-    from_lineage = {g["gate"] for g in out if g["run_id"] and g["document"] is None}
-    for gate in (g for g in GATES_WITHOUT_DOCUMENTS if g not in from_lineage):
+    seen = {g["gate"] for g in out}
+    for gate in (name for name in GATES_WITHOUT_DOCUMENTS if name not in seen):
         out.append({
             "gate": gate, "run_id": None, "success": True, "evaluated": None, "successful": None,
             "document": None, "data_docs": None,
@@ -511,7 +507,7 @@ def build_trail(
     checks += decision_checks
     used = _input_rows(internal, set(atoms))
     rows_by_sha = dict(zip(used["source_sha256"], used["rows"], strict=True))
-    ledger = _ledger(zones, wave)
+    ledger = read_ledger(zones, wave)
     deliveries = []
     contributing = [
         d for d in manifest["deliveries"] if d["used_in_edition"] and str(d["unit_id"]) in atoms
@@ -599,112 +595,3 @@ def missing_information(trail: Trail, has_lineage: bool = False) -> list[str]:
             "beskytter; det leses av loggens tekst"
         )
     return out
-
-
-def threshold_text(thresholds: dict[str, object]) -> str:
-    return ", ".join(f"{k} = {v}" for k, v in thresholds.items()) or "ingen terskel"
-
-
-def _n(value: object) -> str:
-    return "–" if value is None else str(value)
-
-
-def _share(value: object) -> str:
-    return "–" if value is None else f"{float(value):.4f}"
-
-
-def trail_text(trail: Trail) -> str:
-    """The trail in bokmål for people (counts, hashes and codes only)."""
-    c, m = trail.cell, trail.manifest
-    cur = "gjeldende" if trail.edition == trail.current_edition else "ikke gjeldende"
-    ci = "–"
-    if c.get("ci_low") is not None and c.get("ci_high") is not None:
-        ci = f"{_share(c['ci_low'])}–{_share(c['ci_high'])}"
-    lines = [
-        f"Revisjonsspor: måling {trail.wave}, {c.get('unit_name')} ({trail.unit_type} "
-        f"{trail.unit_id}), {trail.indicator_id} ({trail.measure})",
-        "Til intern bruk: radtallene er fra det begrensede området (ingen svar, ingen fritekst).",
-        "",
-        "Tallet",
-        f"  vist: {c.get('display')}   andel: {_share(c.get('share'))}   KI: {ci} "
-        f"({c.get('ci_method')})",
-        f"  respondenter: {_n(c.get('n_respondents'))}   gyldige svar (n): {_n(c.get('n_valid'))}"
-        f"   positive: {_n(c.get('n_positive'))}",
-        "",
-        "Skjerming",
-    ]
-    s = trail.suppression
-    if s is None:
-        lines.append("  ikke skjermet")
-    else:
-        lines.append(f"  regel: {s['rule']} ({threshold_text(s['thresholds'])})")
-        if s["detail"]:
-            lines.append(f"  logg: {s['detail']}")
-        for p in s["protects"]:
-            lines.append(
-                f"  beskytter: {p['unit_type'] or '?'} {p['unit_id']} (regel {p['rule'] or '?'})"
-            )
-    if trail.pool:
-        p = trail.pool
-        lines += ["", "Pulje", f"  {p['pool_id']}" + (f": {', '.join(p['members'])}" if
-                                                        p["members"] else "")]  # fmt: skip
-        if p["reason"]:
-            lines.append(f"  hvorfor: {p['reason']}")
-    cv, cb = m["code_version"], m["codebook"]
-    lines += [
-        "",
-        "Utgave",
-        f"  {trail.edition} ({cur}; forrige: {m['previous_edition'] or 'ingen'})",
-        f"  manifest: {m['path']} sha256 {m['sha256']}",
-        f"  Dagster-kjøringer: {', '.join(m['dagster_run_ids']) or 'ingen'}",
-        f"  kodeversjon: git {cv.get('git_commit') or 'ukjent'}"
-        + (" (med lokale endringer)" if cv.get("git_dirty") else "")
-        + f", pakke {cv.get('package_version')}, kildehash {cv.get('source_sha256')}",
-        f"  kodebok: {cb.get('file')} versjon {cb.get('version')} sha256 {cb.get('sha256')}",
-    ]
-    if trail.report:
-        r = trail.report
-        lines.append(
-            f"  rapport: {r['file']} manifest-id {r['manifest_id']} (laget i {r['rendered_in']})"
-        )
-    n_units = len(trail.member_units)
-    lines += ["", f"Leveranser bak tallet ({n_units} {'enhet' if n_units == 1 else 'enheter'}, "
-              f"{trail.rows_in_cell} rader i utgaven)"]  # fmt: skip
-    for d in trail.deliveries:
-        lines.append(
-            f"  {d['unit_id']} {d['file_name']} sha256 {d['sha256']} mottatt {d['received_at']}"
-        )
-        lines.append(
-            f"    rader inn {_n(d['rows_in'])}, godtatt {_n(d['rows_accepted'])}, karantene "
-            f"{_n(d['rows_quarantined'])}, duplikater {_n(d['rows_duplicate'])}, brukt i "
-            f"utgaven {d['rows_used_in_edition']}; status nå: {d['ledger_status']}"
-        )
-        for run in d.get("ingest_runs", []):
-            lines.append(f"    {run['asset']}: kjøring {run['run_id']}, dataversjon "
-                         f"{(run['data_version'] or '')[:12]}")  # fmt: skip
-        for old in d["superseded"]:
-            lines.append(
-                f"    erstatter {old['file_name']} sha256 {old['sha256'][:12]} mottatt "
-                f"{old['received_at']} ({old['ledger_status']})"
-            )
-    for d in trail.held_deliveries:
-        lines.append(f"  holdt tilbake: {d['unit_id']} {d['file_name']} sha256 {d['sha256']}")
-    if trail.held_answers:
-        lines.append(f"  svar holdt tilbake på spørsmålet: {', '.join(trail.held_answers)}")
-    lines += ["", "Kontroller i kjøringene"]
-    for g in trail.gates:
-        status = "bestått" if g["success"] else "IKKE BESTÅTT"
-        counts = f" ({g['successful']}/{g['evaluated']})" if g["evaluated"] is not None else ""
-        where = f": {g['data_docs'] or g['document']}" if g["document"] else f": {g['note']}"
-        lines.append(f"  {g['gate']} {status}{counts}{where}")
-    lines += ["", "Kontroll av sporet"]
-    for check in trail.checks:
-        mark = "ok " if check.ok else ("FEIL" if check.blocking else "merk")
-        lines.append(f"  [{mark}] {check.detail}")
-    if trail.missing:
-        lines += ["", "Ikke registrert i dag"] + [f"  - {x}" for x in trail.missing]
-    lines += [
-        "",
-        "Sporet stemmer." if trail.ok else f"Sporet stemmer IKKE ({len(trail.failures())} feil).",
-    ]
-    return "\n".join(lines)

@@ -8,8 +8,8 @@
 2. write_edition(): the immutable folders of a gated candidate: tables, change log, reports
    (a report whose content did not change is the previous edition's file, hard-linked), and the
    manifest, renamed in once complete.
-3. publish_current(): the generation of current tables, mart (every edition) and dashboard,
-   then the one pointer swap.
+The current generation (tables, mart, dashboard) and the one pointer swap are in
+assets.editions.generation.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from assets.indicators.counts import (
     with_held_answers,
 )
 from assets.indicators.levels import build_levels
-from assets.publishing import write_mart
+from assets.publishing import read_ledger
 from assets.storage import DataZones, concat_frames, content_hash, file_sha256, write_parquet
 from quality.disclosure import DisclosureConfig, default_config
 from schemas.codebook import codebook_for
@@ -429,11 +429,6 @@ def write_reports(
     return entries
 
 
-def _ledger(zones: DataZones, wave: int) -> pd.DataFrame:
-    parts = [pd.read_parquet(p) for p in zones.unit_parts("ledger", wave)]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-
-
 def _deliveries(ledger: pd.DataFrame, used: set[str], held: set[str]) -> tuple[list, list]:
     keep = ["unit_id", "file_name", "sha256", "received_at", "status", "reason"]
     rows = []
@@ -501,7 +496,7 @@ def write_edition(
         reports = write_reports(zones, wave, cells, units, folder / "reports", base, workers)
         used = set(tables["input"]["source_sha256"].astype(str))
         held_sha = {s for c in held.values() for s in c.new_sha256}
-        deliveries, held_rows = _deliveries(_ledger(zones, wave), used, held_sha)
+        deliveries, held_rows = _deliveries(read_ledger(zones, wave), used, held_sha)
         book = codebook_for(wave)
         outputs = {
             p.relative_to(folder).as_posix(): {"sha256": file_sha256(p)}
@@ -555,63 +550,3 @@ def write_edition(
             json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False), encoding="utf-8"
         )
     return target
-
-
-# --- the current generation ----------------------------------------------------------------
-
-
-def _all_editions(zones: DataZones, file: str) -> pd.DataFrame:
-    parts = [
-        pd.read_parquet(store.published_dir(zones, w, e) / file)
-        for w in store.edition_waves(zones)
-        for e in store.complete_editions(zones, w)
-    ]
-    filled = [p for p in parts if len(p)]
-    if filled:
-        return pd.concat(filled, ignore_index=True)
-    return parts[0] if parts else pd.DataFrame()
-
-
-def build_generation(zones: DataZones, editions: dict[int, str], folder: Path) -> None:
-    from assets.consumers.dashboard import build_dashboard
-
-    current = {name: [] for name in store.TABLES}
-    for w, e in sorted(editions.items()):
-        for name, frame in store.read_edition(zones, w, e).items():
-            current[name].append(frame)
-    tables = {n: pd.concat(f, ignore_index=True) for n, f in current.items()}
-    for name, file in store.TABLES.items():
-        write_parquet(tables[name], folder / file)
-    every = {name: _all_editions(zones, file) for name, file in store.TABLES.items()}
-    every["changes"] = _all_editions(zones, "changes.parquet")
-    every["current_editions"] = pd.DataFrame(
-        {"wave": list(editions), "edition": list(editions.values())}
-    ).astype({"wave": "int64"})
-    write_mart(folder / "mart.duckdb", every)
-    reports = folder / "reports"
-    reports.mkdir()
-    for w, e in sorted(editions.items()):
-        (reports / str(w)).symlink_to(Path("../../../editions") / str(w) / e / "reports")
-    build_dashboard(
-        tables["indicator_cells"], tables["units"], tables["answer_distribution"],
-        folder / "dashboard", changes=every["changes"],
-    )  # fmt: skip
-    pointer = {"editions": {str(w): e for w, e in sorted(editions.items())}}
-    (folder / store.POINTER).write_text(json.dumps(pointer, indent=2), encoding="utf-8")
-
-
-def publish_current(zones: DataZones) -> tuple[dict[int, str], bool]:
-    """Make the newest complete edition of every wave current; (editions, switched?)."""
-    with store.switch_lock(zones):
-        store.remove_leftovers(zones)
-        editions = store.latest_editions(zones)
-        if not editions:
-            return {}, False
-        if store.read_current(zones) == editions and (zones.published / store.CURRENT).exists():
-            return editions, False
-        target = zones.published / "generations" / store.generation_id(editions)
-        if not (target / store.POINTER).is_file():
-            with store.write_once(target) as folder:
-                build_generation(zones, editions, folder)
-        store.switch_current(zones, target)
-        return editions, True

@@ -82,10 +82,6 @@ class Delivery:
     received_at: str | None = None
     modified_at: str | None = None  # the file's mtime as delivered: information only
 
-    @property
-    def archive_name(self) -> str:
-        return f"{self.sha256}{Path(self.file_name).suffix.lower()}"
-
     def sort_key(self) -> tuple[int, str, str]:
         return (self.correction, self.received_at or "", self.sha256)
 
@@ -186,7 +182,11 @@ class Archive:
         self.records = root / "records"
 
     def path_of(self, delivery: Delivery) -> Path:
-        return self.root / delivery.sha256[:2] / delivery.archive_name
+        return self.file_path(delivery.sha256, delivery.file_name)
+
+    def file_path(self, sha256: str, file_name: str) -> Path:
+        """Where the bytes with this sha256, delivered under this name, are kept."""
+        return self.root / sha256[:2] / f"{sha256}{Path(file_name).suffix.lower()}"
 
     def store(self, source: Path, delivery: Delivery) -> Delivery:
         """Archive a landed file (never through a link) and return its record.
@@ -227,7 +227,10 @@ class Archive:
         return stored
 
     def record_path(self, delivery: Delivery) -> Path:
-        return self.records / str(delivery.wave) / f"{delivery.sha256}__{delivery.file_name}.json"
+        return self.record_file(delivery.wave, delivery.sha256, delivery.file_name)
+
+    def record_file(self, wave: int, sha256: str, file_name: str) -> Path:
+        return self.records / str(wave) / f"{sha256}__{file_name}.json"
 
     def has(self, delivery: Delivery) -> bool:
         return self.record_path(delivery).exists()
