@@ -9,9 +9,14 @@ defines).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from assets.storage import DATA_DIR_ENV, DataZones
 from schemas.codebook import codebooks
@@ -36,9 +41,70 @@ def wave_unit_key(wave: int, unit_id: str) -> dg.MultiPartitionKey:
     return dg.MultiPartitionKey({"wave": str(wave), "unit": unit_id})
 
 
-def split_key(context: dg.AssetExecutionContext) -> tuple[int, str]:
-    keys = context.partition_key.keys_by_dimension
-    return int(keys["wave"]), keys["unit"]
+def split_keys(context: dg.AssetExecutionContext) -> list[tuple[int, str]]:
+    """(wave, unit) of every partition the run materializes: one, or a range of a wave's units
+    (a batch run, see unit_batches)."""
+    keys = context.partition_keys if context.has_partition_key_range else [context.partition_key]
+    return [_wave_and_unit(key) for key in keys]
+
+
+def _wave_and_unit(key: str | dg.MultiPartitionKey) -> tuple[int, str]:
+    dims = (
+        key.keys_by_dimension
+        if isinstance(key, dg.MultiPartitionKey)
+        else wave_unit_partitions().get_partition_key_from_str(key).keys_by_dimension
+    )
+    return int(dims["wave"]), dims["unit"]
+
+
+# Batches of unit partitions -----------------------------------------------------------------
+
+# A batch run holds at most this many units: large enough that the run's own cost (a process,
+# the imports, the run's events) is small beside the work, small enough that a wave still spreads
+# over the workers and that a failed batch is cheap to retry unit by unit.
+MAX_UNITS_PER_RUN = 100
+
+
+def unit_batches(
+    order: list[str], wanted: set[str], max_units: int = MAX_UNITS_PER_RUN, parts: int = 1
+) -> list[list[str]]:
+    """The wanted units of one wave as runs of neighbours in the unit partitions' order.
+
+    A run materializes a *range* of partitions (Dagster's single-run backfill), so a batch never
+    spans a unit that is not wanted: a unit that did not deliver must not show as materialized,
+    and one that did not change is not run again. Batches hold at most `max_units` units and
+    there are at least `parts` of them when there are that many units (one per worker)."""
+    blocks: list[list[str]] = [[]]
+    for unit in order:
+        if unit in wanted:
+            blocks[-1].append(unit)
+        elif blocks[-1]:
+            blocks.append([])
+    blocks = [b for b in blocks if b]
+    missing = wanted - set(order)
+    if missing:
+        raise ValueError(f"units not registered as partitions: {sorted(missing)}")
+    total = sum(len(b) for b in blocks)
+    size = max(1, min(max_units, -(-total // max(parts, 1))))
+    return [block[i : i + size] for block in blocks for i in range(0, len(block), size)]
+
+
+def batch_units(tags: Mapping[str, str], instance: dg.DagsterInstance) -> list[str]:
+    """The partition keys of a batch run, from its tags; [] for a one-unit run."""
+    start, end = tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)
+    if start is None or end is None:
+        return []
+    return wave_unit_partitions().get_partition_keys_in_range(
+        dg.PartitionKeyRange(start, end), dynamic_partitions_store=instance
+    )
+
+
+def batch_tags(wave: int, units: list[str]) -> dict[str, str]:
+    """Run tags that make a run of the unit job materialize exactly these neighbouring units."""
+    return {
+        ASSET_PARTITION_RANGE_START_TAG: str(wave_unit_key(wave, units[0])),
+        ASSET_PARTITION_RANGE_END_TAG: str(wave_unit_key(wave, units[-1])),
+    }
 
 
 # Resources --------------------------------------------------------------------------------

@@ -3,14 +3,18 @@
 Thin wrappers: the logic is in assets/ingest/ (pure functions); these wire files and metadata.
 """
 
+from collections.abc import Callable
+from pathlib import Path
+
 import dagster as dg
 import pandas as pd
 
 from assets.defs import (
     DataZonesResource,
     rebuild_after_new_data,
-    split_key,
+    split_keys,
     wave_partitions,
+    wave_unit_key,
     wave_unit_partitions,
 )
 from assets.ingest.deliveries import Archive, describe, landing_files
@@ -38,22 +42,30 @@ from schemas.codebook import codebook_for, codebooks
 INGEST = "ingest"
 
 
-@dg.asset(
-    partitions_def=wave_unit_partitions(),
-    group_name=INGEST,
-    kinds={"python", "parquet"},
-    description="Every delivery of a unit archived by sha256 and parsed with its wave's reader.",
-)
-def raw_deliveries(
-    context: dg.AssetExecutionContext, data: DataZonesResource
-) -> dg.MaterializeResult:
-    wave, unit_id = split_key(context)
-    zones, codebook = data.zones(), codebook_for(wave)
-    archive = Archive(zones.archive)
+# Unit assets run one partition (a late file) or a range of a wave's units in one run (the
+# first ingest of a wave, see assets.defs.unit_batches): one process, one set of imports, still a
+# materialization with its own metadata per unit. A unit that crashes does not stop the others in
+# its batch; the batch then fails naming it, and its units are run again one by one.
+UNIT_BATCH = dg.BackfillPolicy.single_run()
+
+
+def landed_by_unit(zones: DataZones, wave: int) -> dict[str, list[Path]]:
+    """The wave's landed files per unit they name (one listing of landing/ per batch)."""
+    codebook = codebook_for(wave)
+    found: dict[str, list[Path]] = {}
     for path in landing_files(zones.landing, wave):
         parsed = parse_file_name(path.name, codebook)
-        if parsed is not None and parsed.unit_id == unit_id:
-            archive.store(path, describe(path, wave, codebook))
+        if parsed is not None:
+            found.setdefault(parsed.unit_id, []).append(path)
+    return found
+
+
+def archive_unit(zones: DataZones, wave: int, unit_id: str, landed: list[Path]) -> tuple[str, dict]:
+    """Archive the unit's landed files and parse all its deliveries: (data version, metadata)."""
+    codebook = codebook_for(wave)
+    archive = Archive(zones.archive)
+    for path in landed:
+        archive.store(path, describe(path, wave, codebook))
     versions = archive.versions(wave, unit_id)
     rows = []
     for delivery in versions:
@@ -66,35 +78,20 @@ def raw_deliveries(
                 "parsed": outcome,
             }
         )
-    if not versions:
-        context.log.warning(f"no delivery for unit {unit_id} in wave {wave}")
     sha256s = [r["sha256"] for r in rows]
-    return dg.MaterializeResult(
-        data_version=dg.DataVersion(content_hash(pd.DataFrame({"sha256": sha256s}))),
-        metadata={
-            "versions": dg.MetadataValue.md(markdown_table(pd.DataFrame(rows))),
-            "n_versions": len(versions),
-            "sha256": ", ".join(sha256s),
-            **provenance_metadata(),
-        },
-    )
+    return content_hash(pd.DataFrame({"sha256": sha256s})), {
+        "versions": dg.MetadataValue.md(markdown_table(pd.DataFrame(rows))),
+        "n_versions": len(versions),
+        "sha256": ", ".join(sha256s),
+    }
 
 
-@dg.asset(
-    partitions_def=wave_unit_partitions(),
-    group_name=INGEST,
-    deps=[raw_deliveries],
-    kinds={"python", "pandera", "parquet"},
-    description=(
-        "Pandera-validated rows of the unit's current delivery; quarantine, duplicates "
-        "and ledger rows of every version."
-    ),
-)
-def validated_responses(
-    context: dg.AssetExecutionContext, data: DataZonesResource
-) -> dg.MaterializeResult:
-    wave, unit_id = split_key(context)
-    zones, codebook = data.zones(), codebook_for(wave)
+def validate_unit(
+    zones: DataZones, wave: int, unit_id: str, log: dg.DagsterLogManager
+) -> tuple[str, dict]:
+    """Validate one unit's deliveries and write its validated rows, quarantine, skip log and
+    ledger part: (data version, metadata)."""
+    codebook = codebook_for(wave)
     results = []
     for delivery in Archive(zones.archive).versions(wave, unit_id):
         try:
@@ -115,31 +112,107 @@ def validated_responses(
     write_parquet(outcome.ledger, zones.unit_part("ledger", wave, unit_id))
     for row in outcome.ledger.itertuples():
         if row.status == "rejected":
-            context.log.error(
+            log.error(
                 f"{row.file_name} (wave {wave}, unit {unit_id}) rejected: "
                 f"{row.reason}: {row.detail}"
             )
     notes = [f"{d.file_name}: {note}" for d, r in results for note in r.notes]
     for note in notes:
-        context.log.warning(f"wave {wave}, unit {unit_id}: {note}")
+        log.warning(f"wave {wave}, unit {unit_id}: {note}")
     current = outcome.ledger[outcome.ledger["status"] == "accepted"]
     reasons = (
         outcome.quarantine["reason"].value_counts().to_dict() if len(outcome.quarantine) else {}
     )
     digest = content_hash(outcome.validated)
+    return digest, {
+        "current_file": current["file_name"].iloc[0] if len(current) else "none",
+        "current_sha256": current["sha256"].iloc[0] if len(current) else "none",
+        **row_counts(outcome.ledger),
+        "content_sha256": digest,
+        "reasons": dg.MetadataValue.json({str(k): int(v) for k, v in reasons.items()}),
+        "ledger": dg.MetadataValue.md(markdown_table(outcome.ledger.drop(columns=["detail"]))),
+        "skip_logic_answers_reset": len(outcome.skip_log),
+        "extra_columns": "\n".join(notes) or "none",
+    }
+
+
+def _each_unit(
+    context: dg.AssetExecutionContext, step: Callable[[int, str], tuple[str, dict]]
+) -> dg.MaterializeResult:
+    """Run `step` for every (wave, unit) of the run, each unit's metadata on its own partition.
+
+    The data version is the unit's own for a one-unit run, else one over the batch's (Dagster
+    gives every partition of a range run one data version; each unit's `content_sha256` or
+    `sha256` in its metadata is its own). A unit whose step raises is logged by class and the
+    others go on; the run then fails naming every such unit."""
+    digests, crashed = [], []
+    for wave, unit_id in split_keys(context):
+        try:
+            digest, metadata = step(wave, unit_id)
+        except Exception as exc:  # one unit's bug must not stop its batch
+            context.log.error(f"wave {wave}, unit {unit_id}: {type(exc).__name__}")
+            if not context.has_partition_key_range:
+                raise
+            crashed.append((wave, unit_id, type(exc).__name__))
+            continue
+        digests.append(digest)
+        if context.has_partition_key_range:
+            context.add_asset_metadata(metadata, partition_key=str(wave_unit_key(wave, unit_id)))
+        else:
+            context.add_asset_metadata(metadata)
+    if crashed:
+        raise dg.Failure(
+            description=f"{len(crashed)} unit(s) of the batch failed; run them one by one",
+            metadata={"units": "\n".join(f"wave {w}, unit {u}: {e}" for w, u, e in crashed)},
+        )
+    version = digests[0] if len(digests) == 1 else content_hash(pd.DataFrame({"unit": digests}))
     return dg.MaterializeResult(
-        data_version=dg.DataVersion(digest),
-        metadata={
-            "current_file": current["file_name"].iloc[0] if len(current) else "none",
-            "current_sha256": current["sha256"].iloc[0] if len(current) else "none",
-            **row_counts(outcome.ledger),
-            "content_sha256": digest,
-            "reasons": dg.MetadataValue.json({str(k): int(v) for k, v in reasons.items()}),
-            "ledger": dg.MetadataValue.md(markdown_table(outcome.ledger.drop(columns=["detail"]))),
-            "skip_logic_answers_reset": len(outcome.skip_log),
-            "extra_columns": "\n".join(notes) or "none",
-            **provenance_metadata(),
-        },
+        data_version=dg.DataVersion(version),
+        metadata={**provenance_metadata(), "units_in_run": len(digests)},
+    )
+
+
+@dg.asset(
+    partitions_def=wave_unit_partitions(),
+    backfill_policy=UNIT_BATCH,
+    group_name=INGEST,
+    kinds={"python", "parquet"},
+    description="Every delivery of a unit archived by sha256 and parsed with its wave's reader.",
+)
+def raw_deliveries(
+    context: dg.AssetExecutionContext, data: DataZonesResource
+) -> dg.MaterializeResult:
+    zones = data.zones()
+    landed: dict[int, dict[str, list[Path]]] = {}
+
+    def step(wave: int, unit_id: str) -> tuple[str, dict]:
+        if wave not in landed:
+            landed[wave] = landed_by_unit(zones, wave)
+        digest, metadata = archive_unit(zones, wave, unit_id, landed[wave].get(unit_id, []))
+        if not metadata["n_versions"]:
+            context.log.warning(f"no delivery for unit {unit_id} in wave {wave}")
+        return digest, metadata
+
+    return _each_unit(context, step)
+
+
+@dg.asset(
+    partitions_def=wave_unit_partitions(),
+    backfill_policy=UNIT_BATCH,
+    group_name=INGEST,
+    deps=[raw_deliveries],
+    kinds={"python", "pandera", "parquet"},
+    description=(
+        "Pandera-validated rows of the unit's current delivery; quarantine, duplicates "
+        "and ledger rows of every version."
+    ),
+)
+def validated_responses(
+    context: dg.AssetExecutionContext, data: DataZonesResource
+) -> dg.MaterializeResult:
+    zones = data.zones()
+    return _each_unit(
+        context, lambda wave, unit_id: validate_unit(zones, wave, unit_id, context.log)
     )
 
 

@@ -141,30 +141,42 @@ def _scalar_text(value: object) -> str:
     return str(value)
 
 
-def canonical_text(column: pd.Series) -> pd.Series:
-    """A column as canonical text for content_hash.
+def canonical_text(column: pd.Series) -> np.ndarray:
+    """A column as canonical text for content_hash (an object array of str).
 
     Null (None, NaN, NA) is the two characters backslash and N; booleans are true/false;
     numbers are decimal text with up to 15 significant digits (C's %.15g), whole numbers
     without a decimal point (4, 4.0 and Int8 4 are all "4", -0.0 is "0"); timestamps are
     ISO 8601 in UTC with microseconds; everything else (text, categories) is its text.
     """
-    s = column.reset_index(drop=True)
-    missing = s.isna().to_numpy()
-    if pd.api.types.is_bool_dtype(s):
-        text = np.where(s.fillna(False).to_numpy(dtype=bool), "true", "false").astype(object)
-    elif pd.api.types.is_numeric_dtype(s):
-        text = _number_text(s.astype("Float64").to_numpy(dtype="float64", na_value=np.nan))
-    elif pd.api.types.is_datetime64_any_dtype(s):
-        utc = s.dt.tz_convert("UTC") if s.dt.tz is not None else s.dt.tz_localize("UTC")
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):  # each category's text once, then by code
+        codes = column.cat.codes.to_numpy()
+        categories = canonical_text(pd.Series(dtype.categories))
+        text = categories[np.where(codes < 0, 0, codes)] if len(categories) else codes
+        return np.where(codes < 0, NULL, text).astype(object)
+    missing = column.isna().to_numpy()
+    if pd.api.types.is_bool_dtype(dtype):
+        flags = column.fillna(False).to_numpy(dtype=bool)
+        text = np.where(flags, "true", "false").astype(object)
+    elif pd.api.types.is_numeric_dtype(dtype):
+        text = _number_text(column.to_numpy(dtype="float64", na_value=np.nan))
+    elif pd.api.types.is_datetime64_any_dtype(dtype):
+        utc = (
+            column.dt.tz_convert("UTC")
+            if column.dt.tz is not None
+            else column.dt.tz_localize("UTC")
+        )
         text = utc.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").to_numpy(dtype=object)
+    elif isinstance(dtype, pd.StringDtype):  # text or missing only
+        text = column.to_numpy(dtype=object)
     else:
-        values = s.to_numpy(dtype=object)
+        values = column.to_numpy(dtype=object)
         if all(isinstance(v, str) for v in values[~missing]):
             text = values
         else:
             text = np.array([_scalar_text(v) for v in values], dtype=object)
-    return pd.Series(np.where(missing, NULL, text), dtype=object)
+    return np.where(missing, NULL, text).astype(object)
 
 
 def content_hash(frame: pd.DataFrame) -> str:
@@ -182,8 +194,7 @@ def content_hash(frame: pd.DataFrame) -> str:
     lines: list[str] = []
     if columns and len(frame):
         texts = [canonical_text(frame[c]) for c in columns]
-        joined = texts[0].str.cat(texts[1:], sep=FIELD_SEPARATOR) if len(texts) > 1 else texts[0]
-        lines = sorted(joined.tolist())
+        lines = sorted(map(FIELD_SEPARATOR.join, zip(*texts, strict=True)))
     digest = hashlib.sha256((FIELD_SEPARATOR.join(columns) + "\n").encode("utf-8"))
     if lines:
         digest.update(("\n".join(lines) + "\n").encode("utf-8"))

@@ -1,6 +1,7 @@
 """Jobs: one per partitioning, so a late delivery reruns only its unit plus its wave's work.
 
-- ingest_unit (wave × unit): archive, parse and validate one unit's deliveries.
+- ingest_unit (wave × unit): archive, parse and validate one unit's deliveries (a late file), or
+  a batch of a wave's neighbouring units as one partition range (a wave landing at once).
 - build_wave (wave): harmonize the wave, compute and gate its candidate edition, write the
   edition if anything changed and make it current.
 - build_all_waves: ledger, the current generation of every wave (tables, mart, dashboard) and
@@ -33,7 +34,8 @@ unit_job = dg.define_asset_job(
     UNIT_JOB,
     selection=unit_assets,
     partitions_def=wave_unit_partitions(),
-    description="Archive, parse and validate one unit's deliveries in one wave.",
+    description="Archive, parse and validate one unit's deliveries in one wave, or a batch of "
+    "neighbouring units (a partition range) with each unit's own materialization.",
 )
 wave_job = dg.define_asset_job(
     WAVE_JOB,

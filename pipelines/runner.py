@@ -1,12 +1,16 @@
 """Materialize everything for the deliveries in landing/, on the configured Dagster instance.
 
-Registers a unit partition for every delivered unit, runs the per-unit job for each (wave, unit),
-then the per-wave job for each wave with deliveries, then the cross-wave job. Every run is a
-real Dagster run in the instance (visible in the UI with its partitions and checks).
+Registers a unit partition for every delivered unit, runs the per-unit job for each wave's units
+in batches of neighbouring units (one partition range per run, at most
+assets.defs.MAX_UNITS_PER_RUN units, at least one batch per worker; each unit keeps its own
+materialization and metadata), then the per-wave job for each wave with deliveries, then the
+cross-wave job. Every run is a real Dagster run in the instance (visible in the UI with its
+partitions and checks).
 
-One failed run never stops the others: a unit whose run crashed gets a ledger row per file it
-had not recorded yet (status `rejected`, reason `run_failed`, naming the run), the remaining
-units, waves and the cross-wave job still run, and `RunsFailed` lists every failed run at the end.
+One failed run never stops the others: a batch in which a unit crashed fails as a whole and its
+units are run again one per run; a unit whose own run crashed gets a ledger row per file it had
+not recorded yet (status `rejected`, reason `run_failed`, naming the run), the remaining units,
+waves and the cross-wave job still run, and `RunsFailed` lists every failed run at the end.
 """
 
 from __future__ import annotations
@@ -20,7 +24,13 @@ from dataclasses import dataclass, replace
 import dagster as dg
 import pandas as pd
 
-from assets.defs import UNIT_PARTITIONS_NAME, wave_unit_key
+from assets.defs import (
+    UNIT_PARTITIONS_NAME,
+    batch_tags,
+    unit_batches,
+    wave_unit_key,
+    wave_unit_partitions,
+)
 from assets.editions.flow import MAKE_CURRENT_TAG
 from assets.ingest.deliveries import (
     Archive,
@@ -146,30 +156,68 @@ def _run(
     return FailedRun(job_name, partition_key, result.run_id, steps, ", ".join(errors) or "failed")
 
 
-def _run_in_worker(job_name: str, partition_key: str) -> FailedRun | None:
+def _run_units(instance: dg.DagsterInstance, wave: int, units: list[str]) -> FailedRun | None:
+    """One run of the unit job: one unit's partition, or a batch of neighbouring units as one
+    partition range (see assets.defs.unit_batches)."""
+    if len(units) == 1:
+        failure = _run(UNIT_JOB, instance, str(wave_unit_key(wave, units[0])))
+        return replace(failure, label=f"wave {wave}, unit {units[0]}") if failure else None
+    failure = _run(UNIT_JOB, instance, tags=batch_tags(wave, units))
+    label = f"wave {wave}, {len(units)} units {units[0]}–{units[-1]}"
+    return replace(failure, label=label) if failure else None
+
+
+def _run_units_in_worker(wave: int, units: list[str]) -> FailedRun | None:
     """Entry point of a worker process: the instance comes from DAGSTER_HOME."""
     with dg.DagsterInstance.get() as instance:
-        return _run(job_name, instance, partition_key)
+        return _run_units(instance, wave, units)
 
 
-def _run_partitions(
-    job_name: str, keys: list[str], instance: dg.DagsterInstance, workers: int
-) -> list[FailedRun]:
-    """One run per partition; with workers > 1 in parallel processes on the same instance."""
-    if workers <= 1 or len(keys) < 4 or instance.is_ephemeral or not os.environ.get("DAGSTER_HOME"):
-        return [f for key in keys if (f := _run(job_name, instance, key)) is not None]
+def _run_batches(
+    wave: int, batches: list[list[str]], instance: dg.DagsterInstance, workers: int
+) -> list[tuple[list[str], FailedRun | None]]:
+    """Every batch's run; with workers > 1 in parallel processes on the same instance."""
+    if (
+        workers <= 1
+        or len(batches) < 2
+        or instance.is_ephemeral
+        or not os.environ.get("DAGSTER_HOME")
+    ):
+        return [(batch, _run_units(instance, wave, batch)) for batch in batches]
     context = multiprocessing.get_context("spawn")
-    failures = []
+    results = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {key: pool.submit(_run_in_worker, job_name, key) for key in keys}
-        for key, future in futures.items():
+        futures = [(b, pool.submit(_run_units_in_worker, wave, b)) for b in batches]
+        for batch, future in futures:
             try:
                 failure = future.result()
             except Exception as exc:  # the worker process itself died
-                failure = FailedRun(job_name, key, None, (), type(exc).__name__)
-            if failure is not None:
-                failures.append(failure)
-    return failures
+                key = str(wave_unit_key(wave, batch[0])) if len(batch) == 1 else None
+                failure = FailedRun(UNIT_JOB, key, None, (), type(exc).__name__, f"wave {wave}")
+            results.append((batch, failure))
+    return results
+
+
+def ingest_wave(
+    wave: int, units: list[str], instance: dg.DagsterInstance, workers: int, log=print
+) -> list[FailedRun]:
+    """Run the unit job for these units of a wave, in batches of neighbouring units; a batch that
+    fails is run again one unit per run, so that only the failing units fail. Returns the
+    failed one-unit runs."""
+    order = instance.get_dynamic_partitions(UNIT_PARTITIONS_NAME)
+    batches = unit_batches(order, set(units), parts=workers)
+    failed: list[FailedRun] = []
+    retry: list[list[str]] = []
+    for batch, failure in _run_batches(wave, batches, instance, workers):
+        if failure is None:
+            continue
+        if len(batch) == 1:
+            failed.append(failure)
+        else:
+            log(f"{failure.describe()}; running its units one by one")
+            retry += [[unit] for unit in batch]
+    failed += [f for _, f in _run_batches(wave, retry, instance, workers) if f is not None]
+    return failed
 
 
 def crash_ledger(
@@ -270,13 +318,13 @@ def materialize_all(
     failures: list[FailedRun] = []
     for wave, unit_ids in units.items():
         log(f"wave {wave}: ingesting {len(unit_ids)} units")
-        keys = {str(wave_unit_key(wave, unit_id)): unit_id for unit_id in unit_ids}
-        crashed = [
-            replace(f, label=f"wave {wave}, unit {keys[f.partition]}")
-            for f in _run_partitions(UNIT_JOB, list(keys), instance, workers)
-        ]
+        crashed = ingest_wave(wave, unit_ids, instance, workers, log)
         for failure in crashed:
-            unit_id = keys[failure.partition]
+            unit_id = (
+                wave_unit_partitions()
+                .get_partition_key_from_str(failure.partition)
+                .keys_by_dimension["unit"]
+            )
             try:
                 added = f"{record_crash(zones, wave, unit_id, failure)} ledger row(s) added"
             except Exception as exc:  # the ledger then misses the file, and its gate says so

@@ -1,7 +1,9 @@
 """Sensors and schedules: late and corrected deliveries are picked up without anyone asking.
 
 - landing_sensor (every 5 s): a new or changed file in landing/ (by sha256 against the archive)
-  registers its unit partition and runs the per-unit job for just that (wave, unit).
+  registers its unit partition and runs the per-unit job for just that (wave, unit); many units
+  of a wave landing at once run in batches of neighbouring units (one partition range per run),
+  and retry_failed_batches runs each unit of a failed batch on its own.
 - wave-level and cross-wave assets rebuild by declarative automation once their inputs update
   (see assets' automation conditions; the daemon's automation sensor evaluates them).
 - nightly_sweep (06:00 Oslo time): the same check with a fresh cache, in case the sensor was off.
@@ -9,13 +11,21 @@ All three are on by default; BRUKERSTEMME_AUTOMATION=off starts them stopped. Ru
 the file's sha256, so a corrected file (new bytes, same name) is always a new run.
 """
 
+import hashlib
 import json
 import os
 
 import dagster as dg
 
-from assets.defs import DataZonesResource, unit_partitions, wave_unit_key
-from assets.ingest.deliveries import Archive, pending_deliveries
+from assets.defs import (
+    DataZonesResource,
+    batch_tags,
+    batch_units,
+    unit_batches,
+    unit_partitions,
+    wave_unit_key,
+)
+from assets.ingest.deliveries import Archive, Delivery, pending_deliveries
 from pipelines.jobs import (
     NATIONAL_JOB,
     PRIORITY,
@@ -41,27 +51,44 @@ SCHEDULE_STATUS = dg.DefaultScheduleStatus.RUNNING if _on() else dg.DefaultSched
 def _requests(data: DataZonesResource, instance: dg.DagsterInstance, seen: dict):
     zones = data.zones()
     pending, now_seen = pending_deliveries(zones.landing, codebooks(), Archive(zones.archive), seen)
-    runs, new_units = [], set()
-    known = set(instance.get_dynamic_partitions(unit_partitions.name))
+    runs, by_wave = [], {}
     for delivery in pending:
         if delivery.unit_id is None:
             runs.append(dg.RunRequest(job_name=NATIONAL_JOB, run_key=f"ledger/{delivery.sha256}"))
             continue
-        if delivery.unit_id not in known:
-            new_units.add(delivery.unit_id)
-        runs.append(
-            dg.RunRequest(
-                job_name=UNIT_JOB,
-                partition_key=str(wave_unit_key(delivery.wave, delivery.unit_id)),
-                run_key=f"{delivery.wave}/{delivery.unit_id}/{delivery.sha256}",
-                tags={
-                    "brukerstemme/file": delivery.file_name,
-                    "brukerstemme/sha256": delivery.sha256,
-                },
-            )
-        )
-    partition_requests = [unit_partitions.build_add_request(sorted(new_units))] if new_units else []
+        by_wave.setdefault(delivery.wave, {}).setdefault(delivery.unit_id, []).append(delivery)
+    known = instance.get_dynamic_partitions(unit_partitions.name)
+    new_units = sorted({u for units in by_wave.values() for u in units} - set(known))
+    order = [*known, *new_units]  # the order the partitions have once the new ones are added
+    for wave, units in sorted(by_wave.items()):
+        for batch in unit_batches(order, set(units)):
+            if len(batch) == 1:
+                runs += [_unit_request(d) for d in units[batch[0]]]
+            else:
+                runs.append(_batch_request(wave, batch, [d for u in batch for d in units[u]]))
+    partition_requests = [unit_partitions.build_add_request(new_units)] if new_units else []
     return runs, partition_requests, now_seen
+
+
+def _unit_request(delivery: Delivery) -> dg.RunRequest:
+    """A late or corrected file: its unit alone."""
+    return dg.RunRequest(
+        job_name=UNIT_JOB,
+        partition_key=str(wave_unit_key(delivery.wave, delivery.unit_id)),
+        run_key=f"{delivery.wave}/{delivery.unit_id}/{delivery.sha256}",
+        tags={"brukerstemme/file": delivery.file_name, "brukerstemme/sha256": delivery.sha256},
+    )
+
+
+def _batch_request(wave: int, units: list[str], deliveries: list[Delivery]) -> dg.RunRequest:
+    """Many units of a wave landed at once (a whole wave, say): neighbouring units in one run.
+    The run key covers every file's content, so a changed file is a new run."""
+    contents = hashlib.sha256("".join(sorted(d.sha256 for d in deliveries)).encode()).hexdigest()
+    return dg.RunRequest(
+        job_name=UNIT_JOB,
+        run_key=f"{wave}/{units[0]}-{units[-1]}/{contents}",
+        tags={**batch_tags(wave, units), "brukerstemme/files": str(len(deliveries))},
+    )
 
 
 # How often the daemon looks at landing/ (a scan hashes only files it has not seen) and
@@ -106,6 +133,21 @@ def nightly_sweep(context: dg.ScheduleEvaluationContext, data: DataZonesResource
             unit_partitions.name, partition_requests[0].partition_keys
         )
     return runs or dg.SkipReason("every landed file is already archived and ingested")
+
+
+@dg.run_failure_sensor(
+    name="retry_failed_batches",
+    monitored_jobs=[unit_job],
+    request_job=unit_job,
+    default_status=SENSOR_STATUS,
+    minimum_interval_seconds=LANDING_INTERVAL_SECONDS,
+    description="A batch of units whose run failed → each of its units in a run of its own, so "
+    "that only the failing units fail.",
+)
+def retry_failed_batches(context: dg.RunFailureSensorContext):
+    run = context.dagster_run
+    for key in batch_units(run.tags, context.instance):
+        yield dg.RunRequest(partition_key=key, run_key=f"retry/{run.run_id}/{key}")
 
 
 automation_sensor = dg.AutomationConditionSensorDefinition(

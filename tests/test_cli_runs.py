@@ -41,15 +41,14 @@ def landing(samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> D
 
 def crash_one_unit(monkeypatch: pytest.MonkeyPatch, unit_id: str) -> None:
     """An unexpected error in validated_responses of one partition, as a bug would raise."""
-    real = assets.ingest_assets.split_key
+    real = assets.ingest_assets.validate_unit
 
-    def split_key(context):
-        wave, unit = real(context)
-        if unit == unit_id and context.asset_key == dg.AssetKey("validated_responses"):
+    def validate_unit(zones, wave, unit, log):
+        if unit == unit_id:
             raise RuntimeError("injected crash")
-        return wave, unit
+        return real(zones, wave, unit, log)
 
-    monkeypatch.setattr(assets.ingest_assets, "split_key", split_key)
+    monkeypatch.setattr(assets.ingest_assets, "validate_unit", validate_unit)
 
 
 def test_a_crashed_unit_is_recorded_and_the_others_go_on(
@@ -84,10 +83,17 @@ def test_a_crashed_unit_is_recorded_and_the_others_go_on(
 
     with dg.DagsterInstance.get() as instance:
         failed = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
-        assert [r.dagster_run.tags.get("dagster/partition") for r in failed] == [
-            str(dg.MultiPartitionKey({"wave": WAVE, "unit": CRASHING}))
-        ]
-        assert failed[0].dagster_run.run_id in crashed["detail"]
+        # the batch holding the unit failed (the others in it went on), then the unit alone
+        batch, alone = sorted(failed, key=lambda r: r.create_timestamp)
+        assert batch.dagster_run.tags.get("dagster/partition") is None
+        tags = batch.dagster_run.tags
+        assert (
+            tags["dagster/asset_partition_range_start"] != tags["dagster/asset_partition_range_end"]
+        )
+        assert alone.dagster_run.tags.get("dagster/partition") == str(
+            dg.MultiPartitionKey({"wave": WAVE, "unit": CRASHING})
+        )
+        assert alone.dagster_run.run_id in crashed["detail"]
         done = instance.get_materialized_partitions(dg.AssetKey("validated_responses"))
         assert set(done) == {
             str(dg.MultiPartitionKey({"wave": WAVE, "unit": u}))

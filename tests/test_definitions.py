@@ -47,7 +47,11 @@ def test_gates_are_blocking_checks() -> None:
 
 
 def test_sensors_and_schedule_are_on_by_default() -> None:
-    assert {s.name for s in defs.sensors} == {"landing_sensor", "rebuild_after_new_data"}
+    assert {s.name for s in defs.sensors} == {
+        "landing_sensor",
+        "rebuild_after_new_data",
+        "retry_failed_batches",
+    }
     assert [s.name for s in defs.schedules] == ["nightly_sweep"]
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in defs.sensors)
 

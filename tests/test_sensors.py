@@ -40,9 +40,12 @@ def _tick(instance: dg.DagsterInstance, zones: DataZones, cursor: str | None):
 def test_sensor_requests_one_run_per_new_delivery(setting, samples: Path) -> None:
     zones, instance = setting
     first = _tick(instance, zones, None)
-    keys = sorted(r.partition_key for r in first.run_requests)
-    assert keys == ["030101|2023", "1201|2023", "1515|2023", "4601|2023"]
-    assert {r.job_name for r in first.run_requests} == {UNIT_JOB}
+    # a whole wave landed at once: its (new, neighbouring) units in one batch run
+    [batch] = first.run_requests
+    assert batch.job_name == UNIT_JOB and batch.partition_key is None
+    assert batch.tags["dagster/asset_partition_range_start"] == "030101|2023"
+    assert batch.tags["dagster/asset_partition_range_end"] == "4601|2023"
+    assert batch.tags["brukerstemme/files"] == "4"
     assert sorted(first.dynamic_partitions_requests[0].partition_keys) == [
         "030101",
         "1201",
@@ -74,8 +77,8 @@ def test_nightly_sweep_finds_what_the_sensor_missed(setting) -> None:
     context = dg.build_schedule_context(
         instance=instance, resources={"data": DataZonesResource(root=str(zones.root))}
     )
-    runs = nightly_sweep(context)
-    assert len(runs) == 4
+    [batch] = nightly_sweep(context)
+    assert batch.tags["brukerstemme/files"] == "4"
 
 
 def test_automation_rebuilds_only_the_wave_that_changed(setting, samples: Path) -> None:
@@ -97,10 +100,10 @@ def test_automation_rebuilds_only_the_wave_that_changed(setting, samples: Path) 
 
 def test_run_keys_carry_the_file_content_so_a_correction_is_never_a_duplicate(setting) -> None:
     zones, instance = setting
+    materialize_all(zones, instance, log=lambda *_: None)
     first = _tick(instance, zones, None)
-    bergen = next(r for r in first.run_requests if r.partition_key == "4601|2023")
+    assert first.run_requests == []  # everything is archived
     path = zones.landing / "2023" / "kommune_4601.csv"
-    assert bergen.run_key == f"2023/4601/{hashlib.sha256(path.read_bytes()).hexdigest()}"
     assert _tick(instance, zones, first.cursor).run_requests == []  # same bytes: nothing
 
     text = path.read_text(encoding="utf-8")
@@ -108,7 +111,6 @@ def test_run_keys_carry_the_file_content_so_a_correction_is_never_a_duplicate(se
     again = _tick(instance, zones, first.cursor)
     assert [r.partition_key for r in again.run_requests] == ["4601|2023"]
     new_key = again.run_requests[0].run_key
-    assert new_key != bergen.run_key
     assert new_key == f"2023/4601/{hashlib.sha256(path.read_bytes()).hexdigest()}"
     assert again.run_requests[0].tags["brukerstemme/sha256"] in new_key
 
@@ -134,3 +136,57 @@ def test_a_run_whose_worker_was_killed_is_marked_failed(setting) -> None:
     _tick(instance, zones, None)
     assert instance.get_run_by_id("killed-run").status == dg.DagsterRunStatus.FAILURE
     assert instance.get_run_by_id("live-run").status == dg.DagsterRunStatus.STARTED
+
+
+def test_a_batch_run_key_changes_with_any_of_its_files(setting) -> None:
+    zones, instance = setting
+    [first] = _tick(instance, zones, None).run_requests
+    path = zones.landing / "2023" / "kommune_1515.csv"
+    path.write_bytes(path.read_bytes() + b"\n")  # one file of the batch, new bytes
+    [again] = _tick(instance, zones, None).run_requests
+    assert again.run_key != first.run_key
+    assert again.tags == first.tags  # the same units
+
+
+def test_a_failed_batch_is_run_again_one_unit_per_run(setting, monkeypatch) -> None:
+    """One unit's bug fails its batch run; every unit of the batch then gets its own run, so
+    the others are ingested and only the failing unit's run fails."""
+    import assets.ingest_assets
+    from pipelines.sensors import retry_failed_batches
+
+    zones, instance = setting
+    first = _tick(instance, zones, None)
+    instance.add_dynamic_partitions("unit", first.dynamic_partitions_requests[0].partition_keys)
+    [batch] = first.run_requests
+    real = assets.ingest_assets.validate_unit
+
+    def validate_unit(zones, wave, unit, log):
+        if unit == "1515":
+            raise RuntimeError("injected crash")
+        return real(zones, wave, unit, log)
+
+    monkeypatch.setattr(assets.ingest_assets, "validate_unit", validate_unit)
+    job = defs.resolve_job_def(UNIT_JOB)
+    result = job.execute_in_process(instance=instance, tags=batch.tags, raise_on_error=False)
+    assert not result.success
+    # the batch failed as a whole: no unit of it shows as validated yet
+    assert instance.get_materialized_partitions(dg.AssetKey("validated_responses")) == set()
+    context = dg.build_run_status_sensor_context(
+        sensor_name="retry_failed_batches",
+        dagster_event=result.get_run_failure_event(),
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    ).for_run_failure()
+    retries = list(retry_failed_batches(context))
+    keys = ["030101|2023", "1201|2023", "1515|2023", "4601|2023"]
+    assert [r.partition_key for r in retries] == keys
+    assert len({r.run_key for r in retries}) == 4
+    outcomes = {
+        r.partition_key: job.execute_in_process(
+            instance=instance, partition_key=r.partition_key, raise_on_error=False
+        ).success
+        for r in retries
+    }
+    assert outcomes == {k: k != "1515|2023" for k in keys}
+    done = instance.get_materialized_partitions(dg.AssetKey("validated_responses"))
+    assert done == {k for k in keys if k != "1515|2023"}

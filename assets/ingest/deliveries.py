@@ -238,12 +238,34 @@ class Archive:
     def versions(self, wave: int, unit_id: str) -> list[Delivery]:
         """Every archived delivery of a unit, oldest first."""
         folder = self.records / str(wave)
-        found = []
-        for record in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-            delivery = Delivery(**json.loads(record.read_text(encoding="utf-8")))
-            if delivery.unit_id == unit_id:
-                found.append(delivery)
+        if not folder.is_dir():
+            return []
+        with os.scandir(folder) as entries:
+            found = [
+                delivery
+                for entry in entries
+                if entry.name.endswith(".json") and not entry.name.startswith(".")
+                if (delivery := _record(entry)).unit_id == unit_id
+            ]
         return sorted(found, key=Delivery.sort_key)
+
+
+# Archive records are written once and atomically, never changed: each process parses a record
+# file once (keyed by path, size and mtime, so a record that did change is read again). Without
+# this, finding one unit's versions read every record of its wave, and a wave's ingest grew with
+# the square of its units.
+_RECORDS: dict[tuple[str, int, int], Delivery] = {}
+
+
+def _record(entry: os.DirEntry) -> Delivery:
+    stat = entry.stat(follow_symlinks=False)
+    key = (entry.path, stat.st_size, stat.st_mtime_ns)
+    delivery = _RECORDS.get(key)
+    if delivery is None:
+        with open(entry.path, encoding="utf-8") as handle:
+            delivery = Delivery(**json.load(handle))
+        _RECORDS[key] = delivery
+    return delivery
 
 
 def stat_key(path: Path) -> list[int]:

@@ -1,0 +1,40 @@
+"""Batches of unit partitions: neighbours in the partitions' order, never spanning a unit that
+is not wanted (it would show as materialized), bounded in size, spread over the workers."""
+
+from __future__ import annotations
+
+import pytest
+
+from assets.defs import batch_tags, unit_batches
+
+
+def test_a_batch_never_spans_a_unit_that_is_not_wanted() -> None:
+    order = ["0301", "1101", "1201", "1501", "4601", "5001"]
+    wanted = {"0301", "1101", "1501", "4601"}
+    assert unit_batches(order, wanted) == [["0301", "1101"], ["1501", "4601"]]
+
+
+def test_batches_are_bounded_and_spread_over_the_workers() -> None:
+    order = [f"{i:04d}" for i in range(10)]
+    assert unit_batches(order, set(order), max_units=4) == [
+        order[0:4],
+        order[4:8],
+        order[8:10],
+    ]
+    assert unit_batches(order, set(order), parts=2) == [order[0:5], order[5:10]]
+    assert unit_batches(order, {"0003"}, parts=2) == [["0003"]]
+    batches = unit_batches(order, set(order), max_units=100, parts=3)
+    assert [u for b in batches for u in b] == order and len(batches) >= 3
+
+
+def test_a_unit_without_a_partition_is_an_error() -> None:
+    with pytest.raises(ValueError, match="9999"):
+        unit_batches(["0301"], {"0301", "9999"})
+
+
+def test_batch_tags_name_the_first_and_last_partition() -> None:
+    tags = batch_tags(2023, ["0301", "1101", "1201"])
+    assert tags == {
+        "dagster/asset_partition_range_start": "0301|2023",
+        "dagster/asset_partition_range_end": "1201|2023",
+    }
