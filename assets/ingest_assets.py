@@ -30,7 +30,12 @@ from assets.ingest.ledger import (
 from assets.ingest.raw_store import load_raw, store_raw
 from assets.ingest.unit_ingest import ingest_unit
 from assets.ingest.units import parse_file_name
-from assets.ingest.validate import rejected_unread, validate_table
+from assets.ingest.validate import (
+    FileValidation,
+    rejected_unread,
+    validate_table,
+    validate_tables,
+)
 from assets.metadata import markdown_table, provenance_metadata, row_counts
 from assets.publication_assets import gate_check_result
 from assets.publishing import read_ledger
@@ -86,23 +91,48 @@ def archive_unit(zones: DataZones, wave: int, unit_id: str, landed: list[Path]) 
     }
 
 
+Validated = dict[tuple[str, str], FileValidation]  # (sha256, file name) → its validation
+
+
+def validate_batch(zones: DataZones, wave: int, unit_ids: list[str]) -> Validated:
+    """Every archived delivery of these units of one wave validated in one Pandera pass
+    (validate_tables; the same result, file by file, as validate_table's)."""
+    codebook = codebook_for(wave)
+    archive = Archive(zones.archive)
+    done: Validated = {}
+    tables = []
+    for unit_id in unit_ids:
+        for delivery in archive.versions(wave, unit_id):
+            key = (delivery.sha256, delivery.file_name)
+            try:
+                tables.append((key, (load_raw(zones, delivery), delivery.file_name, unit_id)))
+            except FileRejected as exc:
+                done[key] = rejected_unread(exc.reason, exc.detail)
+    validations = validate_tables([args for _, args in tables], codebook)
+    done.update(zip((key for key, _ in tables), validations, strict=True))
+    return done
+
+
 def validate_unit(
-    zones: DataZones, wave: int, unit_id: str, log: dg.DagsterLogManager
+    zones: DataZones,
+    wave: int,
+    unit_id: str,
+    log: dg.DagsterLogManager,
+    validated: Validated | None = None,
 ) -> tuple[str, dict]:
-    """Validate one unit's deliveries and write its validated rows, quarantine, skip log and
-    ledger part: (data version, metadata)."""
+    """Validate one unit's deliveries (or take their validation from `validated`, see
+    validate_batch) and write its validated rows, quarantine, skip log and ledger part:
+    (data version, metadata)."""
     codebook = codebook_for(wave)
     results = []
     for delivery in Archive(zones.archive).versions(wave, unit_id):
+        known = (validated or {}).get((delivery.sha256, delivery.file_name))
+        if known is not None:
+            results.append((delivery, known))
+            continue
         try:
-            results.append(
-                (
-                    delivery,
-                    validate_table(
-                        load_raw(zones, delivery), delivery.file_name, unit_id, codebook
-                    ),
-                )
-            )
+            table = load_raw(zones, delivery)
+            results.append((delivery, validate_table(table, delivery.file_name, unit_id, codebook)))
         except FileRejected as exc:
             results.append((delivery, rejected_unread(exc.reason, exc.detail)))
     outcome = ingest_unit(results, codebook)
@@ -211,9 +241,22 @@ def validated_responses(
     context: dg.AssetExecutionContext, data: DataZonesResource
 ) -> dg.MaterializeResult:
     zones = data.zones()
-    return _each_unit(
-        context, lambda wave, unit_id: validate_unit(zones, wave, unit_id, context.log)
-    )
+    keys = split_keys(context)
+    validated: Validated = {}
+    if len(keys) > 1:  # a batch: one Pandera pass per wave; if it fails, each unit on its own
+        for wave in sorted({w for w, _ in keys}):
+            try:
+                validated |= validate_batch(zones, wave, [u for w, u in keys if w == wave])
+            except Exception as exc:
+                context.log.warning(
+                    f"wave {wave}: the batch validation failed ({type(exc).__name__}); "
+                    "validating unit by unit"
+                )
+
+    def step(wave: int, unit_id: str) -> tuple[str, dict]:
+        return validate_unit(zones, wave, unit_id, context.log, validated=validated)
+
+    return _each_unit(context, step)
 
 
 def earlier_answer_counts(zones: DataZones, wave: int) -> dict[int, pd.DataFrame]:

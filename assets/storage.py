@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 DATA_DIR_ENV = "BRUKERSTEMME_DATA_DIR"
@@ -119,30 +120,33 @@ NULL = "\\N"
 FIELD_SEPARATOR = "\x1f"
 
 
-def _number_text(values: np.ndarray) -> np.ndarray:
+def _number_text(values: np.ndarray) -> pa.Array:
+    """Numbers as canonical text (non-finite as NULL): whole numbers through Arrow's integer
+    cast, the rest with C's %.15g."""
     finite = np.isfinite(values)
     whole = finite & (values == np.round(values)) & (np.abs(values) < 2**53)
-    out = np.full(values.shape, NULL, dtype=object)
-    if whole.any():
-        out[whole] = values[whole].astype(np.int64).astype(str).astype(object)
+    integers = np.where(whole, values, 0).astype(np.int64)
+    text = pc.cast(pa.array(integers), pa.large_string())
     rest = finite & ~whole
     if rest.any():
-        out[rest] = np.char.mod("%.15g", values[rest]).astype(object)
-    return out
+        other = np.full(values.shape, "", dtype=object)
+        other[rest] = np.char.mod("%.15g", values[rest]).astype(object)
+        text = pc.if_else(pa.array(rest), pa.array(other, type=pa.large_string()), text)
+    return pc.if_else(pa.array(finite), text, pa.scalar(NULL, pa.large_string()))
 
 
 def _scalar_text(value: object) -> str:
     if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
     if isinstance(value, int | float | np.integer | np.floating):
-        return str(_number_text(np.array([float(value)]))[0])
+        return _number_text(np.array([float(value)]))[0].as_py()
     if isinstance(value, pd.Timestamp):
-        return str(canonical_text(pd.Series([value]))[0])
+        return canonical_text(pd.Series([value]))[0].as_py()
     return str(value)
 
 
-def canonical_text(column: pd.Series) -> np.ndarray:
-    """A column as canonical text for content_hash (an object array of str).
+def canonical_text(column: pd.Series) -> pa.Array:
+    """A column as canonical text for content_hash (an Arrow large_string array, no nulls).
 
     Null (None, NaN, NA) is the two characters backslash and N; booleans are true/false;
     numbers are decimal text with up to 15 significant digits (C's %.15g), whole numbers
@@ -150,15 +154,18 @@ def canonical_text(column: pd.Series) -> np.ndarray:
     ISO 8601 in UTC with microseconds; everything else (text, categories) is its text.
     """
     dtype = column.dtype
+    null = pa.scalar(NULL, pa.large_string())
     if isinstance(dtype, pd.CategoricalDtype):  # each category's text once, then by code
         codes = column.cat.codes.to_numpy()
+        if not len(dtype.categories):
+            return pa.array([NULL] * len(column), type=pa.large_string())
         categories = canonical_text(pd.Series(dtype.categories))
-        text = categories[np.where(codes < 0, 0, codes)] if len(categories) else codes
-        return np.where(codes < 0, NULL, text).astype(object)
+        picked = categories.take(pa.array(np.where(codes < 0, 0, codes)))
+        return pc.if_else(pa.array(codes < 0), null, picked)
     missing = column.isna().to_numpy()
     if pd.api.types.is_bool_dtype(dtype):
         flags = column.fillna(False).to_numpy(dtype=bool)
-        text = np.where(flags, "true", "false").astype(object)
+        text = pc.if_else(pa.array(flags), "true", "false").cast(pa.large_string())
     elif pd.api.types.is_numeric_dtype(dtype):
         text = _number_text(column.to_numpy(dtype="float64", na_value=np.nan))
     elif pd.api.types.is_datetime64_any_dtype(dtype):
@@ -167,16 +174,20 @@ def canonical_text(column: pd.Series) -> np.ndarray:
             if column.dt.tz is not None
             else column.dt.tz_localize("UTC")
         )
-        text = utc.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").to_numpy(dtype=object)
-    elif isinstance(dtype, pd.StringDtype):  # text or missing only
-        text = column.to_numpy(dtype=object)
+        stamps = utc.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").to_numpy(dtype=object)
+        text = pa.array(np.where(missing, NULL, stamps), type=pa.large_string())
     else:
         values = column.to_numpy(dtype=object)
-        if all(isinstance(v, str) for v in values[~missing]):
-            text = values
-        else:
-            text = np.array([_scalar_text(v) for v in values], dtype=object)
-    return np.where(missing, NULL, text).astype(object)
+        if not isinstance(dtype, pd.StringDtype) and not all(
+            isinstance(v, str) for v in values[~missing]
+        ):
+            values = np.array([_scalar_text(v) for v in values], dtype=object)
+        text = pa.array(np.where(missing, NULL, values), type=pa.large_string())
+    return pc.if_else(pa.array(missing), null, text)
+
+
+# Rows hashed per slice of the sorted lines: bounds the memory of the joined text.
+HASH_SLICE_ROWS = 200_000
 
 
 def content_hash(frame: pd.DataFrame) -> str:
@@ -186,16 +197,22 @@ def content_hash(frame: pd.DataFrame) -> str:
     Canonical form (README "For auditors" recomputes it by hand): the column names sorted and
     joined by the unit separator U+001F as the first line; then every row as its values in that
     column order (canonical_text) joined by U+001F; the row lines sorted by code point (which
-    is their UTF-8 byte order); every line ended by a newline; the text in UTF-8, hashed with
-    SHA-256.
+    is their UTF-8 byte order, the order Arrow sorts them in); every line ended by a newline;
+    the text in UTF-8, hashed with SHA-256.
     """
     columns = sorted(str(c) for c in frame.columns)
     frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
-    lines: list[str] = []
+    digest = hashlib.sha256((FIELD_SEPARATOR.join(columns) + "\n").encode("utf-8"))
     if columns and len(frame):
         texts = [canonical_text(frame[c]) for c in columns]
-        lines = sorted(map(FIELD_SEPARATOR.join, zip(*texts, strict=True)))
-    digest = hashlib.sha256((FIELD_SEPARATOR.join(columns) + "\n").encode("utf-8"))
-    if lines:
-        digest.update(("\n".join(lines) + "\n").encode("utf-8"))
+        lines = pc.binary_join_element_wise(*texts, pa.scalar(FIELD_SEPARATOR, pa.large_string()))
+        del texts
+        order = pc.sort_indices(lines)
+        newline, empty = pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string())
+        for start in range(0, len(lines), HASH_SLICE_ROWS):
+            part = lines.take(order.slice(start, HASH_SLICE_ROWS))
+            ended = pc.binary_join_element_wise(part, newline, empty)
+            offsets = np.frombuffer(ended.buffers()[1], dtype=np.int64)
+            offsets = offsets[ended.offset : ended.offset + len(ended) + 1]
+            digest.update(memoryview(ended.buffers()[2])[offsets[0] : offsets[-1]])
     return digest.hexdigest()

@@ -43,10 +43,10 @@ def crash_one_unit(monkeypatch: pytest.MonkeyPatch, unit_id: str) -> None:
     """An unexpected error in validated_responses of one partition, as a bug would raise."""
     real = assets.ingest_assets.validate_unit
 
-    def validate_unit(zones, wave, unit, log):
+    def validate_unit(zones, wave, unit, log, **kwargs):
         if unit == unit_id:
             raise RuntimeError("injected crash")
-        return real(zones, wave, unit, log)
+        return real(zones, wave, unit, log, **kwargs)
 
     monkeypatch.setattr(assets.ingest_assets, "validate_unit", validate_unit)
 

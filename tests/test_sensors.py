@@ -160,10 +160,10 @@ def test_a_failed_batch_is_run_again_one_unit_per_run(setting, monkeypatch) -> N
     [batch] = first.run_requests
     real = assets.ingest_assets.validate_unit
 
-    def validate_unit(zones, wave, unit, log):
+    def validate_unit(zones, wave, unit, log, **kwargs):
         if unit == "1515":
             raise RuntimeError("injected crash")
-        return real(zones, wave, unit, log)
+        return real(zones, wave, unit, log, **kwargs)
 
     monkeypatch.setattr(assets.ingest_assets, "validate_unit", validate_unit)
     job = defs.resolve_job_def(UNIT_JOB)

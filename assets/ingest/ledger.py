@@ -18,6 +18,7 @@ from assets.ingest.deliveries import (
 from assets.ingest.row_count import RowCountError, count_data_rows
 from assets.ingest.unit_ingest import LEDGER_COLUMNS
 from assets.ingest.units import parse_file_name
+from assets.storage import read_parquets
 from schemas.codebook import Codebook
 
 
@@ -81,8 +82,10 @@ def unattributable(landing: Path, books: dict[int, Codebook], archive: Archive) 
 
 
 def recorded_parts(zones, wave: int | None = None) -> list[pd.DataFrame]:
-    """The ledger parts the unit runs wrote (one per unit; of one wave, or of every wave)."""
-    return [pd.read_parquet(p) for p in zones.unit_parts("ledger", wave)]
+    """The ledger parts the unit runs wrote (one per unit; of one wave, or of every wave), read
+    through Arrow in one concatenation (one pandas conversion, not one per unit)."""
+    paths = zones.unit_parts("ledger", wave)
+    return [read_parquets(paths)] if paths else []
 
 
 def assemble_ledger(parts: list[pd.DataFrame]) -> pd.DataFrame:
