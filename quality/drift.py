@@ -42,19 +42,38 @@ def answer_counts(frame: pd.DataFrame) -> pd.DataFrame:
     for item in questionnaire().degree_items:
         if item not in frame or missing_column(item) not in frame:
             continue
-        missing = frame[missing_column(item)].astype(object)
-        asked = missing.ne(NOT_ASKED) | missing.isna()
+        kind_of, answered, asked = _missing_kinds(frame[missing_column(item)])
         if not asked.any():
             continue
-        values = pd.to_numeric(frame.loc[asked, item], errors="coerce")
-        kinds = missing[asked].where(missing[asked].notna(), "degree")
+        values = pd.to_numeric(frame[item], errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )[asked]
         base = int(asked.sum())
         for kind in KINDS:
-            rows.append((item, "kind", kind, int((kinds == kind).sum()), base))
-        n_degree = int(values.notna().sum())
+            count = kind_of.get(kind, 0) + (int(answered.sum()) if kind == "degree" else 0)
+            rows.append((item, "kind", kind, count, base))
+        n_degree = int((~np.isnan(values)).sum())
         for code in DEGREE_CODES:
             rows.append((item, "value", str(code), int((values == code).sum()), n_degree))
     return pd.DataFrame(rows, columns=["item", "dimension", "category", "count", "base"])
+
+
+def _missing_kinds(missing: pd.Series) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """(count per missing-kind, rows with none (a degree answer), rows asked) of an item's
+    missing-kind column; by category code when it is categorical (a wave has a million rows)."""
+    if isinstance(missing.dtype, pd.CategoricalDtype):
+        codes = missing.cat.codes.to_numpy()
+        categories = [str(c) for c in missing.cat.categories]
+        counts = np.bincount(codes[codes >= 0], minlength=len(categories))
+        kind_of = {c: int(n) for c, n in zip(categories, counts, strict=True)}
+        not_asked = categories.index(NOT_ASKED) if NOT_ASKED in categories else -2
+        return kind_of, codes < 0, codes != not_asked
+    values = missing.to_numpy(dtype=object)
+    answered = missing.isna().to_numpy()
+    kind_of = {str(k): int(n) for k, n in pd.Series(values[~answered]).value_counts().items()}
+    asked = answered.copy()
+    asked[~answered] = values[~answered] != NOT_ASKED
+    return kind_of, answered, asked
 
 
 def drift_table(
