@@ -8,6 +8,7 @@ published/   disclosure-safe outputs only
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from dataclasses import dataclass
@@ -135,6 +136,16 @@ def _number_text(values: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(finite), text, pa.scalar(NULL, pa.large_string()))
 
 
+def _timestamp_text(stamps: np.ndarray) -> pa.Array:
+    """UTC timestamps (datetime64[us]) as ISO 8601 with microseconds and Z, each distinct
+    value formatted once (a wave's dates repeat; NaT rows are masked by the caller)."""
+    micros = np.where(np.isnat(stamps), 0, stamps.astype(np.int64))
+    distinct, where = np.unique(micros, return_inverse=True)
+    text = [dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=int(m)) for m in distinct.tolist()]
+    formatted = pa.array([t.strftime("%Y-%m-%dT%H:%M:%S.%fZ") for t in text], pa.large_string())
+    return formatted.take(pa.array(where.reshape(-1)))
+
+
 def _scalar_text(value: object) -> str:
     if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
@@ -174,8 +185,7 @@ def canonical_text(column: pd.Series) -> pa.Array:
             if column.dt.tz is not None
             else column.dt.tz_localize("UTC")
         )
-        stamps = utc.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").to_numpy(dtype=object)
-        text = pa.array(np.where(missing, NULL, stamps), type=pa.large_string())
+        text = _timestamp_text(utc.dt.tz_localize(None).to_numpy(dtype="datetime64[us]"))
     else:
         values = column.to_numpy(dtype=object)
         if not isinstance(dtype, pd.StringDtype) and not all(
