@@ -189,7 +189,7 @@ def _fail(command: str, message: str, code: int) -> int:
 
 def run(zones: DataZones, changed_only: bool = False) -> int:
     """Materialize the data dir's deliveries; the exit code (see the module's docstring)."""
-    from pipelines.runner import NoDeliveries, RunsFailed, materialize_all
+    from pipelines.runner import NoDeliveries, NoInstance, RunsFailed, materialize_all
 
     try:
         pseudonym_key()
@@ -199,6 +199,8 @@ def run(zones: DataZones, changed_only: bool = False) -> int:
         materialize_all(zones, changed_only=changed_only)
     except NoDeliveries as exc:
         return _fail("run", f"{exc}; nothing was ingested", EXIT_NO_DELIVERIES)
+    except NoInstance as exc:
+        return _fail("run", f"{exc}; nothing was run", EXIT_USAGE)
     except RunsFailed as exc:
         _print_outputs(zones)
         return _fail("run", str(exc), EXIT_RUNS_FAILED)

@@ -51,6 +51,9 @@ from schemas.codebook import codebook_for, codebooks
 
 WORKERS_ENV = "BRUKERSTEMME_WORKERS"  # parallel unit runs (default 2, one per core)
 RUN_FAILED = "run_failed"  # ledger reason of a file whose unit run crashed before recording it
+# The terminal shows the runs' warnings and errors (a rejected file, a crashed unit) and the
+# runner's own lines; every event is still in the instance (UI, `dagster run logs`).
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,22 @@ class RunsFailed(RuntimeError):
 
 class NoDeliveries(RuntimeError):
     """landing/ holds no delivery of a known wave with a recognizable file name."""
+
+
+class NoInstance(RuntimeError):
+    """DAGSTER_HOME is not set or not a folder: there is no Dagster instance to run on."""
+
+
+def dagster_instance() -> dg.DagsterInstance:
+    """The instance of DAGSTER_HOME, or NoInstance saying how to get one."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home or not os.path.isdir(home):
+        where = f"DAGSTER_HOME {home} is not a folder" if home else "DAGSTER_HOME is not set"
+        raise NoInstance(
+            f"{where}: `make run` sets it to .dagster/; otherwise create the folder with a "
+            "dagster.yaml (the repository's, say) and set DAGSTER_HOME to it"
+        )
+    return dg.DagsterInstance.get()
 
 
 def delivered_units(zones: DataZones) -> dict[int, list[str]]:
@@ -145,6 +164,7 @@ def _run(
             asset_selection=asset_selection,
             raise_on_error=False,
             tags=tags,
+            run_config=QUIET_CONSOLE,
         )
     except Exception as exc:  # an error outside any step: no run to point at
         return FailedRun(job_name, partition_key, None, (), type(exc).__name__)
@@ -301,7 +321,7 @@ def materialize_all(
     delivered = delivered_units(zones)
     if not delivered and not landed(zones.landing):
         raise NoDeliveries(no_deliveries_message(zones))
-    instance = instance or dg.DagsterInstance.get()
+    instance = instance or dagster_instance()
     workers = workers or int(os.environ.get(WORKERS_ENV, "2"))
     if not delivered:  # only files no unit takes: the ledger says why for each
         failed = _run(NATIONAL_JOB, instance, asset_selection=[dg.AssetKey("delivery_ledger")])

@@ -211,3 +211,14 @@ def test_the_parser_is_built_in_one_place() -> None:
     assert set(parser.commands.choices) >= {"generate", "run", "demo"}
     for name, sub in parser.commands.choices.items():
         assert not sub.allow_abbrev, name
+
+
+def test_run_without_a_dagster_home_says_so_and_nothing_runs(
+    real_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "no-such-folder"))
+    assert cli.main(["run"]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("brukerstemme run: DAGSTER_HOME ") and "is not a folder" in err
+    assert "Traceback" not in err
+    assert not (real_data_dir / "restricted" / "archive").exists()
