@@ -242,21 +242,42 @@ def validated_responses(
 ) -> dg.MaterializeResult:
     zones = data.zones()
     keys = split_keys(context)
-    validated: Validated = {}
-    if len(keys) > 1:  # a batch: one Pandera pass per wave; if it fails, each unit on its own
-        for wave in sorted({w for w, _ in keys}):
-            try:
-                validated |= validate_batch(zones, wave, [u for w, u in keys if w == wave])
-            except Exception as exc:
-                context.log.warning(
-                    f"wave {wave}: the batch validation failed ({type(exc).__name__}); "
-                    "validating unit by unit"
-                )
+    chunks = _ValidationChunks(zones, keys, context.log) if len(keys) > 1 else None
 
     def step(wave: int, unit_id: str) -> tuple[str, dict]:
+        validated = chunks.covering(wave, unit_id) if chunks else None
         return validate_unit(zones, wave, unit_id, context.log, validated=validated)
 
     return _each_unit(context, step)
+
+
+# Units per Pandera pass in a batch: the pass costs little more per row than per file already
+# at this size, and only one chunk's raw tables and validations are held at a time.
+VALIDATION_CHUNK_UNITS = 25
+
+
+class _ValidationChunks:
+    """A batch's deliveries validated chunk by chunk (validate_batch), in the batch's order; a
+    chunk whose pass fails leaves its units to validate_unit on their own."""
+
+    def __init__(self, zones: DataZones, keys: list[tuple[int, str]], log) -> None:
+        self.zones, self.keys, self.log = zones, keys, log
+        self.covered: set[tuple[int, str]] = set()
+        self.validated: Validated = {}
+
+    def covering(self, wave: int, unit_id: str) -> Validated:
+        if (wave, unit_id) not in self.covered:
+            start = self.keys.index((wave, unit_id))
+            chunk = [k for k in self.keys[start:] if k[0] == wave][:VALIDATION_CHUNK_UNITS]
+            self.covered, self.validated = set(chunk), {}  # the previous chunk is let go
+            try:
+                self.validated = validate_batch(self.zones, wave, [u for _, u in chunk])
+            except Exception as exc:
+                self.log.warning(
+                    f"wave {wave}: validating {len(chunk)} units in one pass failed "
+                    f"({type(exc).__name__}); validating them one by one"
+                )
+        return self.validated
 
 
 def earlier_answer_counts(zones: DataZones, wave: int) -> dict[int, pd.DataFrame]:

@@ -48,6 +48,7 @@ class RunFigures:
     seconds: float
     peak_rss_mb: float
     stages: dict[str, tuple[float, float]] = field(default_factory=dict)  # span, summed steps
+    stage_peaks_mb: dict[str, float] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -55,10 +56,12 @@ class RunFigures:
 
 
 class TreeMemory:
-    """Samples the resident memory of a process and all its descendants; keeps the peak."""
+    """Samples the resident memory of a process and all its descendants; keeps the peak and
+    the samples (wall-clock time, bytes), so that each stage's peak can be told."""
 
     def __init__(self, pid: int, every: float = 0.2) -> None:
         self.pid, self.every, self.peak = pid, every, 0
+        self.samples: list[tuple[float, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -84,6 +87,7 @@ class TreeMemory:
                 with contextlib.suppress(psutil.NoSuchProcess):
                     total += proc.memory_info().rss
             self.peak = max(self.peak, total)
+            self.samples.append((time.time(), total))
             self._stop.wait(self.every)
 
 
@@ -105,8 +109,9 @@ def generated(respondents: int) -> Path:
     return root
 
 
-def stage_times(home: Path) -> dict[str, tuple[float, float]]:
-    """Per stage: (wall span from its first step start to its last step end, summed step time)."""
+def stage_times(home: Path) -> tuple[dict[str, tuple[float, float]], dict[str, list[float]]]:
+    """Per stage: (wall span from its first step start to its last step end, summed step time),
+    and the (start, end) wall-clock times of its steps."""
     script = """
 import json, dagster as dg
 from dagster import DagsterEventType as T
@@ -133,7 +138,7 @@ print(json.dumps(out))
         stage = STAGES.get(key.split("_ledger_reconciles")[0], "checks")
         spans[stage] += [start, end]
         summed[stage] += end - start
-    return {s: (max(v) - min(v), summed[s]) for s, v in spans.items()}
+    return {s: (max(v) - min(v), summed[s]) for s, v in spans.items()}, dict(spans)
 
 
 def measure(respondents: int) -> RunFigures:
@@ -160,7 +165,20 @@ def measure(respondents: int) -> RunFigures:
     seconds = time.monotonic() - start
     if code != 0:
         raise RuntimeError(f"brukerstemme run exited {code}; see {OUT}/run-{respondents}.log")
-    return RunFigures(respondents, floor.seconds, seconds, memory.peak / 2**20, stage_times(home))
+    stages, spans = stage_times(home)
+    peaks = {
+        stage: max(
+            (
+                b
+                for t, b in memory.samples
+                if any(s <= t <= e for s, e in zip(v[::2], v[1::2], strict=True))
+            ),
+            default=0,
+        )
+        / 2**20
+        for stage, v in spans.items()
+    }
+    return RunFigures(respondents, floor.seconds, seconds, memory.peak / 2**20, stages, peaks)
 
 
 def exponent(xs: list[float], ys: list[float]) -> float:
@@ -181,7 +199,10 @@ def run() -> bool:
             f" {f.ratio:5.1f}× the floor, peak RSS {f.peak_rss_mb:6.0f} MB (process tree)"
         )
         for stage, (span, summed) in sorted(f.stages.items(), key=lambda kv: -kv[1][0]):
-            print(f"    {stage:24} {span:7.1f} s wall, {summed:7.1f} s in steps")
+            peak = f.stage_peaks_mb.get(stage, 0)
+            print(
+                f"    {stage:24} {span:7.1f} s wall, {summed:7.1f} s in steps, peak {peak:5.0f} MB"
+            )
     ok = True
     at_1m = [f for f in figures if f.respondents == 1_000_000]
     for f in at_1m:
