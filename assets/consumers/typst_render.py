@@ -15,8 +15,6 @@ from typing import Any
 
 import typst
 
-from assets.consumers import charts
-
 TEMPLATE = Path(__file__).with_name("templates") / "report.typ"
 # Typst needs a creation time for its PDF metadata; a fixed one keeps output reproducible.
 FIXED_TIMESTAMP = 1_700_000_000
@@ -39,9 +37,7 @@ def _get_compiler() -> typst.Compiler:
 
 def render_report(model: dict[str, Any]) -> bytes:
     """One report's PDF bytes from its model (see report_model.build_report_model)."""
-    model = {**model, "charts": dict(model["charts"]), "meta": dict(model["meta"])}
-    points = model["charts"]["trend"]
-    model["charts"]["trend"] = charts.trend_chart(points, model["series"]) if points else None
+    model = {**model, "meta": dict(model["meta"])}
     model["meta"]["document_date"] = document_date(model["meta"].get("published_on"))
     data = json.dumps(model, ensure_ascii=False, separators=(",", ":"))
     pdf = _get_compiler().compile(
@@ -79,7 +75,6 @@ def render_to(job: tuple[str, dict[str, Any]]) -> str:
 
 
 def init_worker() -> None:
-    """Process-pool initializer: one Typst thread, compiler and chart engine ready."""
+    """Process-pool initializer: one Typst thread and the compiler ready."""
     os.environ.setdefault("RAYON_NUM_THREADS", "1")
     _get_compiler()
-    charts.warm_up()
