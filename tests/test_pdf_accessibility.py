@@ -93,3 +93,18 @@ def test_typst_refuses_a_figure_without_alt_text(tmp_path: Path) -> None:
         typst.compile(str(doc), format="pdf", pdf_standards=PDF_STANDARDS)
     doc.write_text(doc.read_text().replace('image("a.svg")', 'image("a.svg", alt: "firkant")'))
     assert typst.compile(str(doc), format="pdf", pdf_standards=PDF_STANDARDS)[:4] == b"%PDF"
+
+
+def test_trend_chart_is_drawn_with_axis_waves_and_a_legend_of_every_series(
+    pub: Published, tmp_path: Path
+) -> None:
+    """The chart is drawn by the template: its 0–100 % axis, each wave and each series' name
+    in the legend (series differ by shape as well as colour) are text in the figure."""
+    reader, model = _report(pub, tmp_path, ReportTarget(2023, "bydel", "030102"))
+    text = " ".join(" ".join(p.extract_text().replace("\xa0", " ").split()) for p in reader.pages)
+    trend = text[text.index("Utvikling over tid") :]
+    chart = trend[trend.index("forrige måling") : trend.index("Figur 1")]
+    assert all(tick in chart for tick in ("0 %", "50 %", "100 %")), chart
+    waves = {p["wave"] for p in model["charts"]["trend"]}
+    assert len(waves) > 1 and all(w in chart for w in waves), chart
+    assert len(model["series"]) > 1 and all(name in chart for name in model["series"]), chart

@@ -2,15 +2,17 @@
 
 The parent process builds every report's data from the published tables (report_model); a pool
 of worker processes (typst_render, no pandas) renders them: each worker starts one Typst compiler
-on the shared template and one vl-convert engine, then per report renders its chart to an SVG
-string once and compiles the template once with the report's JSON. Fonts are Typst's embedded
-ones (Libertinus Serif), system fonts are ignored, and the PDF carries no date: the same inputs
-give byte-identical files.
+on the shared template, then compiles the template once per report with the report's JSON. The
+trend chart is drawn by the template itself from the model's points (no chart engine). Fonts are
+Typst's embedded ones (Libertinus Serif), system fonts are ignored, and the PDF's dates are fixed
+per edition: the same inputs give byte-identical files.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING
 from assets.consumers.report_model import (
     REPORT_UNIT_TYPES,
     ReportTarget,
-    build_report_models,
+    iter_report_models,
     report_targets,
 )
 from assets.consumers.typst_render import init_worker, render_report, render_to
@@ -54,15 +56,28 @@ def render_reports(
     Returns the written paths in target order.
     """
     out = Path(out_dir)
-    models = build_report_models(cells, units, manifest_id, targets, rules)
-    return render_jobs([(str(out / t.relpath), model) for t, model in models], workers)
+    targets = report_targets(units) if targets is None else targets
+    models = iter_report_models(cells, units, manifest_id, targets, rules)
+    jobs = ((str(out / t.relpath), model) for t, model in models)
+    return render_jobs(jobs, workers, count=len(targets))
 
 
-def render_jobs(jobs: list[tuple[str, dict]], workers: int = 2) -> list[Path]:
-    """Render (path, model) jobs, in a spawned process pool when there are enough of them."""
-    if workers <= 1 or len(jobs) < SERIAL_BELOW:
+def render_jobs(
+    jobs: Iterable[tuple[str, dict]], workers: int = 2, count: int | None = None
+) -> list[Path]:
+    """Render (path, model) jobs, in a spawned process pool when there are enough of them.
+
+    `jobs` may be lazy, with `count` its length: the workers are started first and render the
+    first reports while the parent still builds the later models.
+    """
+    if count is None:
+        jobs = list(jobs)
+        count = len(jobs)
+    if workers <= 1 or count < SERIAL_BELOW:
         return [Path(render_to(job)) for job in jobs]
-    ctx = mp.get_context("spawn")  # vl-convert and Typst hold threads: never fork them
+    ctx = mp.get_context("spawn")  # Typst holds threads: never fork it
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker) as pool:
-        chunk = max(1, min(8, len(jobs) // (workers * 8)))
+        for _ in range(workers):
+            pool.submit(os.getpid)  # each submit starts one worker: all start now
+        chunk = max(1, min(8, count // (workers * 8)))
         return [Path(p) for p in pool.map(render_to, jobs, chunksize=chunk)]

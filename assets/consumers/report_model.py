@@ -9,6 +9,7 @@ positive, intervals and change of a suppressed row never enter the model.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -265,6 +266,20 @@ def build_report_model(
     }
 
 
+def iter_report_models(
+    cells: pd.DataFrame,
+    units: pd.DataFrame,
+    manifest_id: str,
+    targets: list[ReportTarget] | None = None,
+    rules: dict[str, int] | None = None,
+) -> Iterator[tuple[ReportTarget, dict[str, Any]]]:
+    """(target, model) per report target, built one at a time (the renderer starts on the
+    first ones while later ones are built)."""
+    index = PublishedIndex(cells, units)
+    for t in report_targets(units) if targets is None else targets:
+        yield t, build_report_model(index, t, manifest_id, rules)
+
+
 def build_report_models(
     cells: pd.DataFrame,
     units: pd.DataFrame,
@@ -272,6 +287,4 @@ def build_report_models(
     targets: list[ReportTarget] | None = None,
     rules: dict[str, int] | None = None,
 ) -> list[tuple[ReportTarget, dict[str, Any]]]:
-    index = PublishedIndex(cells, units)
-    targets = report_targets(units) if targets is None else targets
-    return [(t, build_report_model(index, t, manifest_id, rules)) for t in targets]
+    return list(iter_report_models(cells, units, manifest_id, targets, rules))
