@@ -45,10 +45,11 @@ def split_keys(context: dg.AssetExecutionContext) -> list[tuple[int, str]]:
     """(wave, unit) of every partition the run materializes: one, or a range of a wave's units
     (a batch run, see unit_batches)."""
     keys = context.partition_keys if context.has_partition_key_range else [context.partition_key]
-    return [_wave_and_unit(key) for key in keys]
+    return [wave_and_unit(key) for key in keys]
 
 
-def _wave_and_unit(key: str | dg.MultiPartitionKey) -> tuple[int, str]:
+def wave_and_unit(key: str | dg.MultiPartitionKey) -> tuple[int, str]:
+    """(wave, unit) of a wave × unit partition key (its string or the key itself)."""
     dims = (
         key.keys_by_dimension
         if isinstance(key, dg.MultiPartitionKey)

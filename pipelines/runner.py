@@ -28,8 +28,8 @@ from assets.defs import (
     UNIT_PARTITIONS_NAME,
     batch_tags,
     unit_batches,
+    wave_and_unit,
     wave_unit_key,
-    wave_unit_partitions,
 )
 from assets.editions.flow import MAKE_CURRENT_TAG
 from assets.ingest.deliveries import (
@@ -340,11 +340,7 @@ def materialize_all(
         log(f"wave {wave}: ingesting {len(unit_ids)} units")
         crashed = ingest_wave(wave, unit_ids, instance, workers, log)
         for failure in crashed:
-            unit_id = (
-                wave_unit_partitions()
-                .get_partition_key_from_str(failure.partition)
-                .keys_by_dimension["unit"]
-            )
+            _, unit_id = wave_and_unit(failure.partition)
             try:
                 added = f"{record_crash(zones, wave, unit_id, failure)} ledger row(s) added"
             except Exception as exc:  # the ledger then misses the file, and its gate says so

@@ -13,8 +13,8 @@ from assets.consumers.report_model import (
     PublishedIndex,
     ReportTarget,
     build_report_model,
-    build_report_models,
     change_view,
+    iter_report_models,
     report_targets,
 )
 
@@ -176,8 +176,8 @@ def test_pool_model_lists_members_as_under_10(index: PublishedIndex) -> None:
 
 
 def test_every_target_gets_a_model_and_missing_cells_fail_loudly(pub: Published) -> None:
-    models = build_report_models(pub.cells, pub.units, "mf-1")
+    models = list(iter_report_models(pub.cells, pub.units, "mf-1"))
     assert len(models) == len(report_targets(pub.units))
     units = pd.concat([pub.units, pub.units.iloc[[0]].assign(unit_id="9999", wave=2017)])
     with pytest.raises(KeyError):
-        build_report_models(pub.cells, units, "mf-1")
+        list(iter_report_models(pub.cells, units, "mf-1"))

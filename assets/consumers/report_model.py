@@ -278,13 +278,3 @@ def iter_report_models(
     index = PublishedIndex(cells, units)
     for t in report_targets(units) if targets is None else targets:
         yield t, build_report_model(index, t, manifest_id, rules)
-
-
-def build_report_models(
-    cells: pd.DataFrame,
-    units: pd.DataFrame,
-    manifest_id: str,
-    targets: list[ReportTarget] | None = None,
-    rules: dict[str, int] | None = None,
-) -> list[tuple[ReportTarget, dict[str, Any]]]:
-    return list(iter_report_models(cells, units, manifest_id, targets, rules))

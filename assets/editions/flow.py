@@ -397,7 +397,7 @@ def write_reports(
 ) -> dict[str, dict]:  # fmt: skip
     """Reports of one wave into out/; unchanged ones are hard links of the base edition's."""
     from assets.consumers.pdf_reports import render_jobs
-    from assets.consumers.report_model import build_report_models, report_targets
+    from assets.consumers.report_model import iter_report_models, report_targets
 
     other_cells, other_units = _current_other_waves(zones, wave)
     all_cells = pd.concat([*other_cells, cells], ignore_index=True)
@@ -405,7 +405,7 @@ def write_reports(
     targets = [t for t in report_targets(all_units) if t.wave == wave]
     previous = store.read_manifest(zones, wave, base).get("reports", {}) if base else {}
     entries, jobs = {}, []
-    for target, model in build_report_models(all_cells, all_units, "", targets):
+    for target, model in iter_report_models(all_cells, all_units, "", targets):
         name = Path(target.relpath).name
         digest = _model_hash(model)
         old = previous.get(name)

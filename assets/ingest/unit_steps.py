@@ -1,0 +1,167 @@
+"""One unit's work in the unit job, as plain functions: archive and parse its deliveries
+(archive_unit), validate them and write its parts (validate_unit), and, in a batch run, the
+batch's deliveries validated chunk by chunk in one Pandera pass each (ValidationChunks).
+assets/ingest_assets.py wires them to the Dagster partitions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from assets.ingest.deliveries import Archive, describe, landing_files
+from assets.ingest.errors import FileRejected
+from assets.ingest.raw_store import load_raw, store_raw
+from assets.ingest.unit_ingest import ingest_unit
+from assets.ingest.units import parse_file_name
+from assets.ingest.validate import (
+    FileValidation,
+    rejected_unread,
+    validate_table,
+    validate_tables,
+)
+from assets.metadata import markdown_table, row_counts
+from assets.storage import DataZones, content_hash, write_parquet
+from schemas.codebook import codebook_for
+
+
+def landed_by_unit(zones: DataZones, wave: int) -> dict[str, list[Path]]:
+    """The wave's landed files per unit they name (one listing of landing/ per batch)."""
+    codebook = codebook_for(wave)
+    found: dict[str, list[Path]] = {}
+    for path in landing_files(zones.landing, wave):
+        parsed = parse_file_name(path.name, codebook)
+        if parsed is not None:
+            found.setdefault(parsed.unit_id, []).append(path)
+    return found
+
+
+def archive_unit(zones: DataZones, wave: int, unit_id: str, landed: list[Path]) -> tuple[str, dict]:
+    """Archive the unit's landed files and parse all its deliveries: (data version, metadata)."""
+    codebook = codebook_for(wave)
+    archive = Archive(zones.archive)
+    for path in landed:
+        archive.store(path, describe(path, wave, codebook))
+    versions = archive.versions(wave, unit_id)
+    rows = []
+    for delivery in versions:
+        outcome = store_raw(zones, delivery, archive.path_of(delivery), codebook)
+        rows.append(
+            {
+                "file": delivery.file_name,
+                "sha256": delivery.sha256,
+                "received_at": delivery.received_at,
+                "parsed": outcome,
+            }
+        )
+    sha256s = [r["sha256"] for r in rows]
+    return content_hash(pd.DataFrame({"sha256": sha256s})), {
+        "versions": dg.MetadataValue.md(markdown_table(pd.DataFrame(rows))),
+        "n_versions": len(versions),
+        "sha256": ", ".join(sha256s),
+    }
+
+
+Validated = dict[tuple[str, str], FileValidation]  # (sha256, file name) → its validation
+
+
+def validate_batch(zones: DataZones, wave: int, unit_ids: list[str]) -> Validated:
+    """Every archived delivery of these units of one wave validated in one Pandera pass
+    (validate_tables; the same result, file by file, as validate_table's)."""
+    codebook = codebook_for(wave)
+    archive = Archive(zones.archive)
+    done: Validated = {}
+    tables = []
+    for unit_id in unit_ids:
+        for delivery in archive.versions(wave, unit_id):
+            key = (delivery.sha256, delivery.file_name)
+            try:
+                tables.append((key, (load_raw(zones, delivery), delivery.file_name, unit_id)))
+            except FileRejected as exc:
+                done[key] = rejected_unread(exc.reason, exc.detail)
+    validations = validate_tables([args for _, args in tables], codebook)
+    done.update(zip((key for key, _ in tables), validations, strict=True))
+    return done
+
+
+def validate_unit(
+    zones: DataZones,
+    wave: int,
+    unit_id: str,
+    log: dg.DagsterLogManager,
+    validated: Validated | None = None,
+) -> tuple[str, dict]:
+    """Validate one unit's deliveries (or take their validation from `validated`, see
+    validate_batch) and write its validated rows, quarantine, skip log and ledger part:
+    (data version, metadata)."""
+    codebook = codebook_for(wave)
+    results = []
+    for delivery in Archive(zones.archive).versions(wave, unit_id):
+        known = (validated or {}).get((delivery.sha256, delivery.file_name))
+        if known is not None:
+            results.append((delivery, known))
+            continue
+        try:
+            table = load_raw(zones, delivery)
+            results.append((delivery, validate_table(table, delivery.file_name, unit_id, codebook)))
+        except FileRejected as exc:
+            results.append((delivery, rejected_unread(exc.reason, exc.detail)))
+    outcome = ingest_unit(results, codebook)
+    write_parquet(outcome.validated, zones.unit_part("validated", wave, unit_id))
+    write_parquet(outcome.quarantine, zones.unit_part("quarantine", wave, unit_id))
+    write_parquet(outcome.skip_log, zones.unit_part("skip_log", wave, unit_id))
+    write_parquet(outcome.ledger, zones.unit_part("ledger", wave, unit_id))
+    for row in outcome.ledger.itertuples():
+        if row.status == "rejected":
+            log.error(
+                f"{row.file_name} (wave {wave}, unit {unit_id}) rejected: "
+                f"{row.reason}: {row.detail}"
+            )
+    notes = [f"{d.file_name}: {note}" for d, r in results for note in r.notes]
+    for note in notes:
+        log.warning(f"wave {wave}, unit {unit_id}: {note}")
+    current = outcome.ledger[outcome.ledger["status"] == "accepted"]
+    reasons = (
+        outcome.quarantine["reason"].value_counts().to_dict() if len(outcome.quarantine) else {}
+    )
+    digest = content_hash(outcome.validated)
+    return digest, {
+        "current_file": current["file_name"].iloc[0] if len(current) else "none",
+        "current_sha256": current["sha256"].iloc[0] if len(current) else "none",
+        **row_counts(outcome.ledger),
+        "content_sha256": digest,
+        "reasons": dg.MetadataValue.json({str(k): int(v) for k, v in reasons.items()}),
+        "ledger": dg.MetadataValue.md(markdown_table(outcome.ledger.drop(columns=["detail"]))),
+        "skip_logic_answers_reset": len(outcome.skip_log),
+        "extra_columns": "\n".join(notes) or "none",
+    }
+
+
+# Units per Pandera pass in a batch: the pass costs little more per row than per file already
+# at this size, and only one chunk's raw tables and validations are held at a time.
+VALIDATION_CHUNK_UNITS = 25
+
+
+class ValidationChunks:
+    """A batch's deliveries validated chunk by chunk (validate_batch), in the batch's order; a
+    chunk whose pass fails leaves its units to validate_unit on their own."""
+
+    def __init__(self, zones: DataZones, keys: list[tuple[int, str]], log) -> None:
+        self.zones, self.keys, self.log = zones, keys, log
+        self.covered: set[tuple[int, str]] = set()
+        self.validated: Validated = {}
+
+    def covering(self, wave: int, unit_id: str) -> Validated:
+        if (wave, unit_id) not in self.covered:
+            start = self.keys.index((wave, unit_id))
+            chunk = [k for k in self.keys[start:] if k[0] == wave][:VALIDATION_CHUNK_UNITS]
+            self.covered, self.validated = set(chunk), {}  # the previous chunk is let go
+            try:
+                self.validated = validate_batch(self.zones, wave, [u for _, u in chunk])
+            except Exception as exc:
+                self.log.warning(
+                    f"wave {wave}: validating {len(chunk)} units in one pass failed "
+                    f"({type(exc).__name__}); validating them one by one"
+                )
+        return self.validated
