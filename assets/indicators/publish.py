@@ -44,34 +44,43 @@ def _own_cells(cells: pd.DataFrame) -> pd.Series:
     return ~(cells["is_unit"] & cells["group_rule"].isin(NO_OWN_CELLS))
 
 
+MASKED_FLOATS = ["share", "ci_low", "ci_high", "change_vs_previous", "change_ci_low"]
+MASKED_FLOATS += ["change_ci_high"]
+
+
+def _masked_int(values: pd.Series, hide: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    out = pd.array(values, dtype="Int64", copy=True)
+    out[hide] = pd.NA
+    return out
+
+
 def published_cells(cells: pd.DataFrame) -> pd.DataFrame:
-    """The published cell table from internal cells (rule/group_rule decide what is hidden)."""
-    c = cells[_own_cells(cells)].copy()
-    suppressed = c["rule"].notna()
-    withheld = c["group_rule"].notna()
-    for col in (
-        "share",
-        "ci_low",
-        "ci_high",
-        "change_vs_previous",
-        "change_ci_low",
-        "change_ci_high",
-    ):
-        c[col] = c[col].astype(float).where(~suppressed)
-    c["n_positive"] = c["n_positive"].astype("Int64").where(~suppressed)
-    c["n_valid"] = c["n_valid"].astype("Int64").where(~withheld)
-    c["n_respondents"] = c["n_respondents"].astype("Int64").where(~withheld)
-    c["suppressed"] = suppressed.astype(bool)
-    c["suppression_reason"] = c["rule"].astype(object).where(suppressed, None)
-    c["comparable_with_previous"] = c["comparable_with_previous"].astype(bool) & ~suppressed
-    c["change_significant"] = c["change_significant"].astype(bool) & ~suppressed
-    c["comparable_reason"] = (
-        c["comparable_reason"]
-        .astype(object)
-        .where(~suppressed | c["comparable_reason"].isna(), "suppressed")
-    )
-    c["wave"] = c["wave"].astype("int64")
-    return c[CELL_COLUMNS].reset_index(drop=True)
+    """The published cell table from internal cells (rule/group_rule decide what is hidden).
+
+    Built column by column from arrays: the complement search publishes small slices hundreds
+    of times, where pandas' per-operation cost, not the rows, is what counts."""
+    own = _own_cells(cells).to_numpy(dtype=bool)
+    c = cells if own.all() else cells[own]
+    suppressed = c["rule"].notna().to_numpy(dtype=bool)
+    withheld = c["group_rule"].notna().to_numpy(dtype=bool)
+    out = {col: c[col].array for col in CELL_COLUMNS if col in c.columns}
+    for col in MASKED_FLOATS:
+        values = c[col].to_numpy(dtype=float, na_value=np.nan)
+        out[col] = np.where(suppressed, np.nan, values)
+    out["n_positive"] = _masked_int(c["n_positive"], suppressed)
+    out["n_valid"] = _masked_int(c["n_valid"], withheld)
+    out["n_respondents"] = _masked_int(c["n_respondents"], withheld)
+    out["suppressed"] = suppressed
+    rule = np.where(suppressed, c["rule"].to_numpy(dtype=object), None)
+    rows = pd.RangeIndex(len(c))
+    out["suppression_reason"] = pd.Series(rule, index=rows, dtype=object)  # not inferred as text
+    for col in ("comparable_with_previous", "change_significant"):
+        out[col] = c[col].to_numpy(dtype=bool) & ~suppressed
+    reason = c["comparable_reason"].to_numpy(dtype=object)
+    reason = np.where(~suppressed | pd.isna(reason), reason, "suppressed")
+    out["comparable_reason"] = pd.Series(reason, index=rows, dtype=object)
+    out["wave"] = c["wave"].to_numpy(dtype="int64")
+    return pd.DataFrame({col: out[col] for col in CELL_COLUMNS})
 
 
 def distribution_table(
