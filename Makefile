@@ -40,7 +40,7 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/brukerstemme codebook check --landing tests/fixtures/samples/landing
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 ## Dagster UI and daemon on http://127.0.0.1:3000: landing sensor, automation and nightly sweep on
 ## (BRUKERSTEMME_AUTOMATION=off make dev starts them off; see README "Editions and late data")
