@@ -5,8 +5,12 @@ publication is audited with quality.interval_audit, which also models non-negati
 integrality, bands and the answer distribution. For every finding on a cell, candidates are the
 shown cells of the same wave and indicator that share a published parent with the revealed
 group, the national figure never among them. They are ranked by cost and the first whose hiding
-unpins the revealed value (checked by auditing that figure again) is hidden. If none does, the
-cheapest sibling unit is hidden (a unit's item rather than a parent) and the search repeats.
+unpins the revealed value (checked by auditing that figure again) is hidden. If none does
+alone (the value is pinned along several paths), all of them are hidden together and shown
+again dearest first wherever the value stays unpinned: an irreducible set of cheap cells in
+one step. If not even all of them together help, the cheapest sibling unit is hidden (a unit's
+item rather than a parent) and the search repeats. Every step ends with a full audit of the
+item.
 A finding that no candidate can remove raises DisclosureError naming the cell: nothing is
 published then.
 
@@ -80,9 +84,9 @@ def repair(
         for _ in range(MAX_ROUNDS):
             if not current:
                 break
-            current, entry = _step(cells, sel, current, tables, members, kinds, config,
-                                   catalogue, wave, item)  # fmt: skip
-            log.append(entry)
+            current, entries = _step(cells, sel, current, tables, members, kinds, config,
+                                     catalogue, wave, item)  # fmt: skip
+            log += entries
         else:
             raise DisclosureError(f"wave {wave} {item}: no complement set found")
     return cells, log
@@ -121,26 +125,55 @@ def _step(cells, sel, current, tables, members, kinds, config, catalogue, wave, 
             f"wave {wave} {item}: {f.unit_type} {f.unit_id} cannot be protected without the "
             "national figure (" + f.line() + ")"
         )
-    chosen = None
     focus = (f.unit_type, f.unit_id)
     target = [g for g in current if (g.unit_type, g.unit_id) == focus]
-    for c, _sibling, _, idx, kind in cands[:MAX_TRIES]:
-        old = _hide(cells, idx)
+
+    def helps() -> bool:
         after = _item_audit(cells[sel], tables, config, catalogue, item, focus)
-        if len(after) < len(target):
-            chosen = (idx, kind, c)
-            current = _item_audit(cells[sel], tables, config, catalogue, item)
+        return len(after) < len(target)
+
+    tries = cands[:MAX_TRIES]
+    chosen = []
+    for c, _sibling, _, idx, kind in tries:
+        old = _hide(cells, idx)
+        if helps():
+            chosen = [(idx, kind, c)]
             break
-        cells.loc[idx, ["rule", "shown", "display"]] = old
-    if chosen is None:  # no single complement suffices: the cheapest sibling unit, then retry
+        _restore(cells, idx, old)
+    if not chosen and len(tries) > 1:
+        chosen = _helping_set(cells, tries, helps)
+    if not chosen:  # not even all of them together: the cheapest sibling unit, then retry
         c, _sibling, _, idx, kind = min(cands, key=lambda x: (x[1], x[0], x[2]))
         _hide(cells, idx)
-        current = _item_audit(cells[sel], tables, config, catalogue, item)
-        chosen = (idx, kind, c)
-    idx, kind, c = chosen
+        chosen = [(idx, kind, c)]
+    current = _item_audit(cells[sel], tables, config, catalogue, item)
+    return current, [_entry(cells, idx, kind, c, f) for idx, kind, c in chosen]
+
+
+def _helping_set(cells: pd.DataFrame, tries: list, helps: Callable[[], bool]) -> list:
+    """A set of candidates that together unpin the value when no single one does, or [].
+
+    All candidates are hidden; if that unpins the value, each is shown again, dearest first,
+    unless the value is then pinned again (reverse greedy: an irreducible set of mostly cheap
+    cells, in at most one audit per candidate instead of a search of one step per cell)."""
+    olds = {idx: _hide(cells, idx) for *_, idx, _kind in tries}
+    if not helps():
+        for idx, old in olds.items():
+            _restore(cells, idx, old)
+        return []
+    kept = []
+    for c, _sibling, _, idx, kind in reversed(tries):
+        _restore(cells, idx, olds[idx])
+        if not helps():
+            _hide(cells, idx)
+            kept.append((idx, kind, c))
+    return sorted(kept, key=lambda x: (x[2], x[0]))
+
+
+def _entry(cells: pd.DataFrame, idx, kind: str, c: float, f: Finding) -> dict:
     r = cells.loc[idx]
-    entry = dict(
-        wave=int(wave), unit_type=r["unit_type"], unit_id=r["unit_id"],
+    return dict(
+        wave=int(r["wave"]), unit_type=r["unit_type"], unit_id=r["unit_id"],
         indicator_id=r["indicator_id"], measure=r["measure"], rule="secondary_cell",
         detail=(
             f"Komplementær skjuling ({kind}, kostnad {c:g}) for å beskytte {f.unit_type} "
@@ -148,7 +181,10 @@ def _step(cells, sel, current, tables, members, kinds, config, catalogue, wave, 
             "regnes ut."
         ),
     )  # fmt: skip
-    return current, entry
+
+
+def _restore(cells: pd.DataFrame, idx, old: list) -> None:
+    cells.loc[idx, ["rule", "shown", "display"]] = old
 
 
 def _hide(cells: pd.DataFrame, idx) -> list:
