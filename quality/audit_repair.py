@@ -5,12 +5,13 @@ publication is audited with quality.interval_audit, which also models non-negati
 integrality, bands and the answer distribution. For every finding on a cell, candidates are the
 shown cells of the same wave and indicator that share a published parent with the revealed
 group, the national figure never among them. They are ranked by cost and the first whose hiding
-unpins the revealed value (checked by auditing that figure again) is hidden. If none does
-alone (the value is pinned along several paths), all of them are hidden together and shown
-again dearest first wherever the value stays unpinned: an irreducible set of cheap cells in
-one step. If not even all of them together help, the cheapest sibling unit is hidden (a unit's
-item rather than a parent) and the search repeats. Every step ends with a full audit of the
-item.
+unpins the revealed value (checked by auditing that figure again) is hidden. First, though,
+all candidates are hidden together once: hiding only takes equations out of the attacker's
+model, so if that leaves the value pinned, no single one can unpin it, and the cheapest sibling
+unit is hidden (a unit's item rather than a parent) and the search repeats. If all together
+help but no single one does (the value is pinned along several paths), they are shown again
+dearest first wherever the value stays unpinned: an irreducible set of cheap cells in one
+step. Every step ends with a full audit of the item, so a choice is never taken on trust.
 A finding that no candidate can remove raises DisclosureError naming the cell: nothing is
 published then.
 
@@ -33,6 +34,7 @@ COST_WEIGHT = {"county": 1.0, "pool": 1.0, "kommune": 2.0, "bydel": 2.0}
 COST_WEIGHT |= {"rhf": 20.0, "size_class": 20.0, "oslo": 20.0}
 MAX_TRIES = 15
 MAX_ROUNDS = 200
+STATE = ["rule", "shown", "display"]  # what hiding a cell changes
 
 
 @dataclass(frozen=True)
@@ -132,16 +134,21 @@ def _step(cells, sel, current, tables, members, kinds, config, catalogue, wave, 
         after = _item_audit(cells[sel], tables, config, catalogue, item, focus)
         return len(after) < len(target)
 
-    tries = cands[:MAX_TRIES]
+    # Hiding cells only takes equations out of the attacker's model, so intervals only widen:
+    # when hiding every candidate at once leaves the value pinned, no single one unpins it.
+    together = len(cands) > 1 and _together_help(cells, [x[3] for x in cands], helps)
     chosen = []
-    for c, _sibling, _, idx, kind in tries:
-        old = _hide(cells, idx)
-        if helps():
-            chosen = [(idx, kind, c)]
-            break
-        _restore(cells, idx, old)
-    if not chosen and len(tries) > 1:
-        chosen = _helping_set(cells, tries, helps)
+    if together or len(cands) == 1:
+        for c, _sibling, _, idx, kind in cands[:MAX_TRIES]:
+            old = _hide(cells, idx)
+            if helps():
+                chosen = [(idx, kind, c)]
+                break
+            _restore(cells, idx, old)
+    if not chosen and together:
+        few = cands[:MAX_TRIES]  # the cheapest few, when they suffice, are searched faster
+        enough = len(few) < len(cands) and _together_help(cells, [x[3] for x in few], helps)
+        chosen = _helping_set(cells, few if enough else cands, helps)
     if not chosen:  # not even all of them together: the cheapest sibling unit, then retry
         c, _sibling, _, idx, kind = min(cands, key=lambda x: (x[1], x[0], x[2]))
         _hide(cells, idx)
@@ -150,22 +157,32 @@ def _step(cells, sel, current, tables, members, kinds, config, catalogue, wave, 
     return current, [_entry(cells, idx, kind, c, f) for idx, kind, c in chosen]
 
 
-def _helping_set(cells: pd.DataFrame, tries: list, helps: Callable[[], bool]) -> list:
-    """A set of candidates that together unpin the value when no single one does, or [].
+def _together_help(cells: pd.DataFrame, idxs: list, helps: Callable[[], bool]) -> bool:
+    """Whether hiding all these cells at once unpins the value (the cells are left as found)."""
+    old = cells.loc[idxs, STATE].copy()
+    cells.loc[idxs, STATE] = ["secondary_cell", False, HIDDEN]
+    try:
+        return helps()
+    finally:
+        cells.loc[idxs, STATE] = old
 
-    All candidates are hidden; if that unpins the value, each is shown again, dearest first,
-    unless the value is then pinned again (reverse greedy: an irreducible set of mostly cheap
-    cells, in at most one audit per candidate instead of a search of one step per cell)."""
-    olds = {idx: _hide(cells, idx) for *_, idx, _kind in tries}
-    if not helps():
-        for idx, old in olds.items():
-            _restore(cells, idx, old)
-        return []
+
+def _helping_set(cells: pd.DataFrame, cands: list, helps: Callable[[], bool]) -> list:
+    """A set of candidates that together unpin the value, for when no single one does but all
+    of them together do (_together_help).
+
+    All are hidden, then each is shown again, dearest first, unless the value is then pinned
+    again (reverse greedy): an irreducible set of mostly cheap cells, in one audit per
+    candidate instead of a step (up to MAX_TRIES audits) per cell."""
+    idxs = [x[3] for x in cands]
+    olds = cells.loc[idxs, STATE].copy()
+    cells.loc[idxs, STATE] = ["secondary_cell", False, HIDDEN]
     kept = []
-    for c, _sibling, _, idx, kind in reversed(tries):
-        _restore(cells, idx, olds[idx])
+    for c, _sibling, _, idx, kind in reversed(cands):
+        hidden = list(cells.loc[idx, STATE])
+        _restore(cells, idx, list(olds.loc[idx]))
         if not helps():
-            _hide(cells, idx)
+            _restore(cells, idx, hidden)
             kept.append((idx, kind, c))
     return sorted(kept, key=lambda x: (x[2], x[0]))
 
@@ -184,11 +201,11 @@ def _entry(cells: pd.DataFrame, idx, kind: str, c: float, f: Finding) -> dict:
 
 
 def _restore(cells: pd.DataFrame, idx, old: list) -> None:
-    cells.loc[idx, ["rule", "shown", "display"]] = old
+    cells.loc[idx, STATE] = old
 
 
 def _hide(cells: pd.DataFrame, idx) -> list:
-    old = list(cells.loc[idx, ["rule", "shown", "display"]])
+    old = list(cells.loc[idx, STATE])
     cells.loc[idx, "rule"] = "secondary_cell"
     cells.loc[idx, "shown"] = False
     cells.loc[idx, "display"] = HIDDEN

@@ -1,10 +1,10 @@
-"""The complement search's set step (quality.audit_repair._helping_set), on a stand-in audit."""
+"""The complement search's set steps (quality.audit_repair), on a stand-in audit."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from quality.audit_repair import _helping_set
+from quality.audit_repair import _helping_set, _together_help
 from quality.disclosure import HIDDEN
 
 
@@ -39,10 +39,19 @@ def test_two_paths_need_one_cell_from_each_and_the_cheapest_are_kept() -> None:
     assert shown["rule"].isna().all() and list(shown["display"]) == ["2 %", "3 %", "4 %", "5 %"]
 
 
-def test_every_cell_is_restored_when_not_even_all_together_help() -> None:
+def test_all_together_are_tried_and_every_cell_left_as_found() -> None:
     cells = _cells(4)
     before = cells.copy()
-    assert _helping_set(cells, _tries(cells), lambda: False) == []
+    seen = []
+
+    def helps() -> bool:
+        seen.append(_hidden(cells))
+        return len(_hidden(cells)) == 4
+
+    assert _together_help(cells, list(cells.index), helps)
+    assert seen == [set(cells.index)]
+    pd.testing.assert_frame_equal(cells, before)
+    assert not _together_help(cells, list(cells.index[:2]), helps)
     pd.testing.assert_frame_equal(cells, before)
 
 
