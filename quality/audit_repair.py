@@ -140,18 +140,19 @@ def _step(cells, sel, current, tables, members, kinds, config, catalogue, wave, 
     chosen = []
     if together or len(cands) == 1:
         for c, _sibling, _, idx, kind in cands[:MAX_TRIES]:
-            old = _hide(cells, idx)
+            old = _hide(cells, [idx])
             if helps():
                 chosen = [(idx, kind, c)]
                 break
-            _restore(cells, idx, old)
+            _restore(cells, old)
     if not chosen and together:
         few = cands[:MAX_TRIES]  # the cheapest few, when they suffice, are searched faster
-        enough = len(few) < len(cands) and _together_help(cells, [x[3] for x in few], helps)
-        chosen = _helping_set(cells, few if enough else cands, helps)
+        if len(few) < len(cands) and not _together_help(cells, [x[3] for x in few], helps):
+            few = cands
+        chosen = _helping_set(cells, few, helps)
     if not chosen:  # not even all of them together: the cheapest sibling unit, then retry
         c, _sibling, _, idx, kind = min(cands, key=lambda x: (x[1], x[0], x[2]))
-        _hide(cells, idx)
+        _hide(cells, [idx])
         chosen = [(idx, kind, c)]
     current = _item_audit(cells[sel], tables, config, catalogue, item)
     return current, [_entry(cells, idx, kind, c, f) for idx, kind, c in chosen]
@@ -159,12 +160,11 @@ def _step(cells, sel, current, tables, members, kinds, config, catalogue, wave, 
 
 def _together_help(cells: pd.DataFrame, idxs: list, helps: Callable[[], bool]) -> bool:
     """Whether hiding all these cells at once unpins the value (the cells are left as found)."""
-    old = cells.loc[idxs, STATE].copy()
-    cells.loc[idxs, STATE] = ["secondary_cell", False, HIDDEN]
+    old = _hide(cells, idxs)
     try:
         return helps()
     finally:
-        cells.loc[idxs, STATE] = old
+        _restore(cells, old)
 
 
 def _helping_set(cells: pd.DataFrame, cands: list, helps: Callable[[], bool]) -> list:
@@ -174,15 +174,12 @@ def _helping_set(cells: pd.DataFrame, cands: list, helps: Callable[[], bool]) ->
     All are hidden, then each is shown again, dearest first, unless the value is then pinned
     again (reverse greedy): an irreducible set of mostly cheap cells, in one audit per
     candidate instead of a step (up to MAX_TRIES audits) per cell."""
-    idxs = [x[3] for x in cands]
-    olds = cells.loc[idxs, STATE].copy()
-    cells.loc[idxs, STATE] = ["secondary_cell", False, HIDDEN]
+    shown = _hide(cells, [x[3] for x in cands])
     kept = []
     for c, _sibling, _, idx, kind in reversed(cands):
-        hidden = list(cells.loc[idx, STATE])
-        _restore(cells, idx, list(olds.loc[idx]))
+        _restore(cells, shown.loc[[idx]])
         if not helps():
-            _restore(cells, idx, hidden)
+            _hide(cells, [idx])
             kept.append((idx, kind, c))
     return sorted(kept, key=lambda x: (x[2], x[0]))
 
@@ -200,16 +197,15 @@ def _entry(cells: pd.DataFrame, idx, kind: str, c: float, f: Finding) -> dict:
     )  # fmt: skip
 
 
-def _restore(cells: pd.DataFrame, idx, old: list) -> None:
-    cells.loc[idx, STATE] = old
-
-
-def _hide(cells: pd.DataFrame, idx) -> list:
-    old = list(cells.loc[idx, STATE])
-    cells.loc[idx, "rule"] = "secondary_cell"
-    cells.loc[idx, "shown"] = False
-    cells.loc[idx, "display"] = HIDDEN
+def _hide(cells: pd.DataFrame, idxs: list) -> pd.DataFrame:
+    """Withhold these cells as complements; returns what they were (for _restore)."""
+    old = cells.loc[idxs, STATE].copy()
+    cells.loc[idxs, STATE] = ["secondary_cell", False, HIDDEN]
     return old
+
+
+def _restore(cells: pd.DataFrame, old: pd.DataFrame) -> None:
+    cells.loc[old.index, STATE] = old
 
 
 GROUP_WEIGHT = {"county": 1.0, "pool": 1.0, "kommune": 10.0, "bydel": 10.0}

@@ -16,7 +16,8 @@ import pytest
 
 from quality.disclosure import default_config
 from quality.gates import disclosure_gate
-from quality.interval_audit import AuditIncomplete, IntervalModel, audit, hull_count
+from quality.interval_audit import AuditIncomplete, audit
+from quality.interval_model import IntervalModel, hull_count
 
 CFG = default_config()
 ITEM = "overall_satisfied"  # degree item: answers 1–5 valid, 4–5 positive
