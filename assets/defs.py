@@ -8,6 +8,7 @@ defines).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -74,7 +75,9 @@ def unit_batches(
     A run materializes a *range* of partitions (Dagster's single-run backfill), so a batch never
     spans a unit that is not wanted: a unit that did not deliver must not show as materialized,
     and one that did not change is not run again. Batches hold at most `max_units` units and
-    there are at least `parts` of them when there are that many units (one per worker)."""
+    there are at least `parts` of them when there are that many units (one per worker). Their
+    number is a multiple of `parts` and their sizes as even as the blocks allow, so that the
+    workers finish together (370 units on 2 workers: 93, 93, 93, 91, not 100, 100, 100, 70)."""
     blocks: list[list[str]] = [[]]
     for unit in order:
         if unit in wanted:
@@ -86,7 +89,11 @@ def unit_batches(
     if missing:
         raise ValueError(f"units not registered as partitions: {sorted(missing)}")
     total = sum(len(b) for b in blocks)
-    size = max(1, min(max_units, -(-total // max(parts, 1))))
+    if not total:
+        return []
+    parts = max(parts, 1)
+    count = math.ceil(math.ceil(total / max_units) / parts) * parts
+    size = math.ceil(total / count)
     return [block[i : i + size] for block in blocks for i in range(0, len(block), size)]
 
 

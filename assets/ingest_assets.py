@@ -149,8 +149,8 @@ def validated_responses(
     chunks = ValidationChunks(zones, keys, context.log) if len(keys) > 1 else None
 
     def step(wave: int, unit_id: str) -> tuple[str, dict]:
-        validated = chunks.covering(wave, unit_id) if chunks else None
-        return validate_unit(zones, wave, unit_id, context.log, validated=validated)
+        validated, decoded = chunks.covering(wave, unit_id) if chunks else (None, None)
+        return validate_unit(zones, wave, unit_id, context.log, validated, decoded)
 
     return _each_unit(context, step)
 

@@ -163,21 +163,26 @@ def canonical_text(column: pd.Series) -> pa.Array:
     numbers are decimal text with up to 15 significant digits (C's %.15g), whole numbers
     without a decimal point (4, 4.0 and Int8 4 are all "4", -0.0 is "0"); timestamps are
     ISO 8601 in UTC with microseconds; everything else (text, categories) is its text.
+
+    Categories, booleans and integers are written as a lookup table taken by code (one Arrow
+    call per column: a unit's table has some 80 columns of a few thousand rows).
     """
     dtype = column.dtype
-    null = pa.scalar(NULL, pa.large_string())
     if isinstance(dtype, pd.CategoricalDtype):  # each category's text once, then by code
         codes = column.cat.codes.to_numpy()
-        if not len(dtype.categories):
-            return pa.array([NULL] * len(column), type=pa.large_string())
-        categories = canonical_text(pd.Series(dtype.categories))
-        picked = categories.take(pa.array(np.where(codes < 0, 0, codes)))
-        return pc.if_else(pa.array(codes < 0), null, picked)
-    missing = column.isna().to_numpy()
+        lookup = _category_lookup(dtype.categories)
+        return lookup.take(pa.array(np.where(codes < 0, len(lookup) - 1, codes)))
     if pd.api.types.is_bool_dtype(dtype):
-        flags = column.fillna(False).to_numpy(dtype=bool)
-        text = pc.if_else(pa.array(flags), "true", "false").cast(pa.large_string())
-    elif pd.api.types.is_numeric_dtype(dtype):
+        flags = column.to_numpy(dtype=np.int8, na_value=2)  # 0 false, 1 true, 2 null
+        return BOOLEAN_TEXT.take(pa.array(flags))
+    if pd.api.types.is_integer_dtype(dtype) and np.dtype(_numpy_dtype(dtype)) != np.uint64:
+        integers = column.to_numpy(dtype=np.int64, na_value=0)
+        if not len(integers) or (integers.min() > -(2**53) and integers.max() < 2**53):
+            text = pc.cast(pa.array(integers), pa.large_string())  # exact as float64 too
+            missing = column.isna().to_numpy()
+            return pc.if_else(pa.array(missing), NULL_TEXT, text) if missing.any() else text
+    missing = column.isna().to_numpy()
+    if pd.api.types.is_numeric_dtype(dtype):
         text = _number_text(column.to_numpy(dtype="float64", na_value=np.nan))
     elif pd.api.types.is_datetime64_any_dtype(dtype):
         utc = (
@@ -193,7 +198,43 @@ def canonical_text(column: pd.Series) -> pa.Array:
         ):
             values = np.array([_scalar_text(v) for v in values], dtype=object)
         text = pa.array(np.where(missing, NULL, values), type=pa.large_string())
-    return pc.if_else(pa.array(missing), null, text)
+    return pc.if_else(pa.array(missing), NULL_TEXT, text) if missing.any() else text
+
+
+def _numpy_dtype(dtype: object) -> object:
+    return getattr(dtype, "numpy_dtype", dtype)
+
+
+NULL_TEXT = pa.scalar(NULL, pa.large_string())
+BOOLEAN_TEXT = pa.array(["false", "true", NULL], pa.large_string())
+# Lookup tables of short category lists are kept (the same codebook categories recur in every
+# unit's table); long ones (respondent keys) are built each time.
+CACHED_CATEGORIES = 64
+
+
+_LOOKUPS: dict[tuple[str, tuple[tuple[type, object], ...]], pa.Array] = {}
+
+
+def _category_lookup(categories: pd.Index) -> pa.Array:
+    """The categories' canonical text, then NULL (the slot of code -1)."""
+    if len(categories) > CACHED_CATEGORIES:
+        return _lookup_of(categories)
+    # keyed by type too: 1, 1.0 and True are equal as keys but not as text
+    key = (str(categories.dtype), tuple((type(v), v) for v in categories.tolist()))
+    found = _LOOKUPS.get(key)
+    if found is None:
+        if len(_LOOKUPS) >= 1024:
+            _LOOKUPS.clear()
+        found = _LOOKUPS[key] = _lookup_of(categories)
+    return found
+
+
+def _lookup_of(categories: pd.Index) -> pa.Array:
+    if not len(categories):
+        return pa.array([NULL], pa.large_string())
+    return pa.concat_arrays(
+        [canonical_text(pd.Series(categories)), pa.array([NULL], pa.large_string())]
+    )
 
 
 # Rows hashed per slice of the sorted lines: bounds the memory of the joined text.

@@ -7,6 +7,7 @@ category instead of per row makes a million-row delivery cheap.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -37,15 +38,33 @@ def _codes_for(values: Sequence[object]) -> tuple[np.ndarray, list[object]]:
     return codes, list(index)
 
 
+# Dtypes of short category lists are made once: building one checks its categories (uniqueness,
+# no nulls), which cost more than the column's work in a small delivery. Long lists (respondent
+# ids) are not kept: they rarely repeat.
+CACHED_CATEGORIES = 64
+
+
+@lru_cache(maxsize=2048)
+def _cached_dtype(typed: tuple[tuple[type, object], ...]) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(pd.Index([v for _, v in typed], dtype=object))
+
+
+def categorical_dtype(categories: Sequence[object]) -> pd.CategoricalDtype:
+    """An unordered CategoricalDtype with these categories (object-typed, in this order)."""
+    if len(categories) <= CACHED_CATEGORIES:
+        # keyed by type too: 1, 1.0 and True are equal as keys but not as categories
+        return _cached_dtype(tuple((type(v), v) for v in categories))
+    return pd.CategoricalDtype(pd.Index(list(categories), dtype=object))
+
+
 def _categorical(codes: np.ndarray, categories: list[object]) -> pd.Categorical:
-    dtype = pd.CategoricalDtype(pd.Index(categories, dtype=object))
-    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+    return pd.Categorical.from_codes(codes, dtype=categorical_dtype(categories), validate=False)
 
 
 def map_categories(series: pd.Series, fn: Callable[[object], object]) -> pd.Series:
     """Apply `fn` to each distinct value; the result is categorical again (None → empty)."""
     cat = as_categorical(series)
-    lookup, categories = _codes_for([fn(v) for v in cat.cat.categories])
+    lookup, categories = _codes_for([fn(v) for v in cat.cat.categories.tolist()])
     codes = lookup[cat.cat.codes.to_numpy()]  # code -1 (empty) picks the last slot: -1
     return pd.Series(_categorical(codes, categories), index=series.index, name=series.name)
 
@@ -56,3 +75,16 @@ def broadcast_categorical(series: pd.Series, values: Sequence[object], missing: 
     codes = as_categorical(series).cat.codes.to_numpy()
     slots = np.where(codes >= 0, codes, len(values))  # empty cells take the slot of `missing`
     return _categorical(lookup[slots], categories)
+
+
+def concat_categoricals(parts: list[pd.Categorical]) -> pd.Categorical:
+    """The parts one after the other, their categories unioned in one factorization (linear in
+    rows and categories; pandas' union_categoricals recodes each part against the whole union)."""
+    categories = [np.asarray(p.categories, dtype=object) for p in parts]
+    codes_of, union = pd.factorize(np.concatenate(categories) if categories else np.array([]))
+    starts = np.cumsum([0, *(len(c) for c in categories)])
+    codes = [
+        np.append(codes_of[starts[n] : starts[n + 1]], -1)[part.codes]  # code -1 stays empty
+        for n, part in enumerate(parts)
+    ]
+    return pd.Categorical.from_codes(np.concatenate(codes), dtype=categorical_dtype(list(union)))

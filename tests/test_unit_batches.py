@@ -23,6 +23,9 @@ def test_batches_are_bounded_and_spread_over_the_workers() -> None:
     ]
     assert unit_batches(order, set(order), parts=2) == [order[0:5], order[5:10]]
     assert unit_batches(order, {"0003"}, parts=2) == [["0003"]]
+    many = [f"{i:04d}" for i in range(370)]
+    sizes = [len(b) for b in unit_batches(many, set(many), max_units=100, parts=2)]
+    assert sizes == [93, 93, 93, 91]  # the two workers get equal shares
     batches = unit_batches(order, set(order), max_units=100, parts=3)
     assert [u for b in batches for u in b] == order and len(batches) >= 3
 

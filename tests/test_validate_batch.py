@@ -1,6 +1,7 @@
 """validate_tables (one Pandera pass over a wave's deliveries) gives, file by file, exactly what
 validate_table gives on each file: same status, reasons, findings (file, row, column) and
-accepted rows, on every planted anomaly of every wave and on the committed samples."""
+accepted rows, on every planted anomaly of every wave and on the committed samples; and
+decode_files (one pass over their accepted rows) decodes each file as decode_file does."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import pytest
 import assets.ingest.validate as validate
 from assets.ingest.deliveries import describe
 from assets.ingest.errors import FileRejected
+from assets.ingest.harmonize import decode_file, decode_files
 from assets.ingest.readers import read_delivery
+from assets.storage import content_hash
 from generator import generate
 from schemas.codebook import codebook_for, codebooks
 
@@ -53,7 +56,27 @@ def _check_wave(landing: Path, wave: int) -> int:
     for (table, name, unit), found in zip(deliveries, batch, strict=True):
         _same(found, validate.validate_table(table, name, unit, book), name)
         quarantined += found.rows_quarantined
+    accepted = [
+        (name, found.accepted)
+        for (_, name, _), found in zip(deliveries, batch, strict=True)
+        if found.status == "accepted"
+    ]
+    assert len(accepted) > 1
+    _same_decoding(accepted, book)
     return quarantined
+
+
+def _same_decoding(accepted: list[tuple[str, pd.DataFrame]], book) -> None:
+    """decode_files over all files = decode_file on each: same values row by row (content hash,
+    row order and index) and the same skip-logic log."""
+    together = decode_files([frame for _, frame in accepted], book)
+    for (name, frame), (decoded, log) in zip(accepted, together, strict=True):
+        alone, alone_log = decode_file(frame, book)
+        assert list(decoded.columns) == list(alone.columns), name
+        pd.testing.assert_index_equal(decoded.index, alone.index, obj=name)
+        assert content_hash(decoded) == content_hash(alone), name
+        assert decoded["source_row"].tolist() == alone["source_row"].tolist(), name
+        pd.testing.assert_frame_equal(log, alone_log, obj=f"{name} skip log")
 
 
 @pytest.mark.parametrize("wave", sorted(codebooks()))

@@ -13,7 +13,12 @@ import numpy as np
 import pandas as pd
 
 from assets.ingest.readers import SOURCE_ROW
-from schemas.categorical import as_categorical, broadcast, broadcast_categorical
+from schemas.categorical import (
+    as_categorical,
+    broadcast,
+    broadcast_categorical,
+    concat_categoricals,
+)
 from schemas.codebook import Codebook, Variable
 from schemas.questionnaire import Questionnaire, missing_column, questionnaire
 from schemas.raw import parse_dates
@@ -73,6 +78,40 @@ def age_band_of(age: pd.Series) -> np.ndarray:
 
 def decode_file(tokens: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(harmonized frame without geography, skip-logic log) for one file's accepted rows."""
+    frame, skip_log = _decode(tokens, codebook)
+    return frame, skip_log.reset_index(drop=True)
+
+
+def decode_files(
+    files: list[pd.DataFrame], codebook: Codebook
+) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """decode_file for many files of one wave (their accepted token rows) in one pass over
+    their concatenation: the same rows and values, file by file (every mapping works per row
+    or per distinct value; categories may be the union's)."""
+    if len(files) < 2:
+        return [decode_file(tokens, codebook) for tokens in files]
+    columns = [SOURCE_ROW, *codebook.variables]
+    starts = np.cumsum([0, *(len(t) for t in files)])
+    whole = pd.DataFrame(
+        {
+            c: concat_categoricals([as_categorical(t[c]).array for t in files])
+            if c != SOURCE_ROW
+            else np.concatenate([t[c].to_numpy() for t in files])
+            for c in columns
+        }
+    )
+    frame, skip_log = _decode(whole, codebook)
+    file_of = np.searchsorted(starts, skip_log.index.to_numpy(), side="right") - 1
+    out = []
+    for n, tokens in enumerate(files):
+        part = frame.iloc[starts[n] : starts[n + 1]].set_axis(tokens.index)
+        mine = skip_log[file_of == n].reset_index(drop=True)
+        out.append((part, mine if len(mine) else pd.DataFrame(columns=SKIP_LOG_COLUMNS)))
+    return out
+
+
+def _decode(tokens: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """decode_file's work; the skip-logic log keeps the token rows' index."""
     q = questionnaire()
     out: dict[str, object] = {SOURCE_ROW: tokens[SOURCE_ROW].astype("int32").to_numpy()}
     for name, variable in codebook.variables.items():
@@ -118,20 +157,21 @@ def _apply_skip_logic(frame: pd.DataFrame, tokens: pd.DataFrame, codebook: Codeb
             if given.any():
                 logs.append(
                     pd.DataFrame(
-                        {
+                        index=frame.index[given],
+                        data={
                             "source_row": frame.loc[given, SOURCE_ROW].to_numpy(),
                             "item": item,
                             "filter": rule.filter,
                             "raw_column": raw_of[item],
                             "value_given": tokens.loc[given, raw_of[item]].astype(str).to_numpy(),
-                        }
+                        },
                     )
                 )
             kinds[closed] = "ikke_aktuelt"
             frame[kind_column] = pd.Categorical(kinds)
             if kind_column != item:
                 frame.loc[closed, item] = pd.NA
-    log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=SKIP_LOG_COLUMNS)
+    log = pd.concat(logs) if logs else pd.DataFrame(columns=SKIP_LOG_COLUMNS)
     return frame, log
 
 

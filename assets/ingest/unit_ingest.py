@@ -59,11 +59,29 @@ def ledger_row(delivery: Delivery, result: FileValidation, status: str) -> dict:
     }
 
 
-def ingest_unit(results: list[tuple[Delivery, FileValidation]], codebook: Codebook) -> UnitIngest:
-    """Decide which validated version of a unit is current and assemble its outputs."""
+Decoded = tuple[pd.DataFrame, pd.DataFrame]  # decode_file's (decoded rows, skip-logic log)
+
+
+def current_version(
+    results: list[tuple[Delivery, FileValidation]],
+) -> tuple[Delivery, FileValidation] | None:
+    """The unit's current version: its newest accepted one (None when none is accepted)."""
+    ordered = sorted(results, key=lambda v: v[0].sort_key())
+    accepted = [(d, r) for d, r in ordered if r.status == "accepted"]
+    return accepted[-1] if accepted else None
+
+
+def ingest_unit(
+    results: list[tuple[Delivery, FileValidation]],
+    codebook: Codebook,
+    decoded: Decoded | None = None,
+) -> UnitIngest:
+    """Decide which validated version of a unit is current and assemble its outputs.
+
+    `decoded` is the current version's decoding when it was done already (decode_files over a
+    batch's current versions); otherwise it is decoded here."""
     results = sorted(results, key=lambda v: v[0].sort_key())
-    accepted = [(d, r) for d, r in results if r.status == "accepted"]
-    current = accepted[-1] if accepted else None
+    current = current_version(results)
     rows, findings, raw = [], [], {}
     for delivery, result in results:
         if result.status == "rejected":
@@ -82,7 +100,7 @@ def ingest_unit(results: list[tuple[Delivery, FileValidation]], codebook: Codebo
             )
         if result.raw is not None:
             raw[delivery.sha256] = result.raw
-    validated, skip_log = _decode_current(current, codebook)
+    validated, skip_log = _decode_current(current, codebook, decoded)
     quarantine = pd.concat(findings, ignore_index=True) if findings else pd.DataFrame()
     return UnitIngest(
         pd.DataFrame(rows, columns=LEDGER_COLUMNS),
@@ -94,11 +112,15 @@ def ingest_unit(results: list[tuple[Delivery, FileValidation]], codebook: Codebo
     )
 
 
-def _decode_current(current: tuple[Delivery, FileValidation] | None, codebook: Codebook):
+def _decode_current(
+    current: tuple[Delivery, FileValidation] | None,
+    codebook: Codebook,
+    done: Decoded | None,
+):
     if current is None:
         return pd.DataFrame(), pd.DataFrame(columns=SKIP_LOG_COLUMNS)
     delivery, result = current
-    decoded, skip_log = decode_file(result.accepted, codebook)
+    decoded, skip_log = done if done is not None else decode_file(result.accepted, codebook)
     decoded["respondent_id"] = result.accepted[codebook.respondent_id].astype(str).to_numpy()
     decoded["unit_id"] = delivery.unit_id
     decoded["source_file"] = delivery.file_name

@@ -12,8 +12,9 @@ import pandas as pd
 
 from assets.ingest.deliveries import Archive, describe, landing_files
 from assets.ingest.errors import FileRejected
+from assets.ingest.harmonize import decode_files
 from assets.ingest.raw_store import load_raw, store_raw
-from assets.ingest.unit_ingest import ingest_unit
+from assets.ingest.unit_ingest import Decoded, current_version, ingest_unit
 from assets.ingest.units import parse_file_name
 from assets.ingest.validate import (
     FileValidation,
@@ -64,17 +65,22 @@ def archive_unit(zones: DataZones, wave: int, unit_id: str, landed: list[Path]) 
 
 
 Validated = dict[tuple[str, str], FileValidation]  # (sha256, file name) → its validation
+DecodedVersions = dict[tuple[str, str], Decoded]  # (sha256, file name) → its decoding
 
 
-def validate_batch(zones: DataZones, wave: int, unit_ids: list[str]) -> Validated:
+def validate_batch(
+    zones: DataZones, wave: int, unit_ids: list[str]
+) -> tuple[Validated, DecodedVersions]:
     """Every archived delivery of these units of one wave validated in one Pandera pass
-    (validate_tables; the same result, file by file, as validate_table's)."""
+    (validate_tables; the same result, file by file, as validate_table's), and each unit's
+    current version decoded in one pass (decode_files; the same as decode_file's)."""
     codebook = codebook_for(wave)
     archive = Archive(zones.archive)
     done: Validated = {}
     tables = []
-    for unit_id in unit_ids:
-        for delivery in archive.versions(wave, unit_id):
+    versions = {unit_id: archive.versions(wave, unit_id) for unit_id in unit_ids}
+    for unit_id, deliveries in versions.items():
+        for delivery in deliveries:
             key = (delivery.sha256, delivery.file_name)
             try:
                 tables.append((key, (load_raw(zones, delivery), delivery.file_name, unit_id)))
@@ -82,7 +88,14 @@ def validate_batch(zones: DataZones, wave: int, unit_ids: list[str]) -> Validate
                 done[key] = rejected_unread(exc.reason, exc.detail)
     validations = validate_tables([args for _, args in tables], codebook)
     done.update(zip((key for key, _ in tables), validations, strict=True))
-    return done
+    currents = [
+        current
+        for deliveries in versions.values()
+        if (current := current_version([(d, done[(d.sha256, d.file_name)]) for d in deliveries]))
+    ]
+    decoded = decode_files([result.accepted for _, result in currents], codebook)
+    keys = [(d.sha256, d.file_name) for d, _ in currents]
+    return done, dict(zip(keys, decoded, strict=True))
 
 
 def validate_unit(
@@ -91,10 +104,11 @@ def validate_unit(
     unit_id: str,
     log: dg.DagsterLogManager,
     validated: Validated | None = None,
+    decoded: DecodedVersions | None = None,
 ) -> tuple[str, dict]:
-    """Validate one unit's deliveries (or take their validation from `validated`, see
-    validate_batch) and write its validated rows, quarantine, skip log and ledger part:
-    (data version, metadata)."""
+    """Validate one unit's deliveries (or take their validation from `validated` and the
+    current version's decoding from `decoded`, see validate_batch) and write its validated
+    rows, quarantine, skip log and ledger part: (data version, metadata)."""
     codebook = codebook_for(wave)
     results = []
     for delivery in Archive(zones.archive).versions(wave, unit_id):
@@ -107,7 +121,9 @@ def validate_unit(
             results.append((delivery, validate_table(table, delivery.file_name, unit_id, codebook)))
         except FileRejected as exc:
             results.append((delivery, rejected_unread(exc.reason, exc.detail)))
-    outcome = ingest_unit(results, codebook)
+    current = current_version(results)
+    done = (decoded or {}).get((current[0].sha256, current[0].file_name)) if current else None
+    outcome = ingest_unit(results, codebook, done)
     write_parquet(outcome.validated, zones.unit_part("validated", wave, unit_id))
     write_parquet(outcome.quarantine, zones.unit_part("quarantine", wave, unit_id))
     write_parquet(outcome.skip_log, zones.unit_part("skip_log", wave, unit_id))
@@ -151,17 +167,20 @@ class ValidationChunks:
         self.zones, self.keys, self.log = zones, keys, log
         self.covered: set[tuple[int, str]] = set()
         self.validated: Validated = {}
+        self.decoded: DecodedVersions = {}
 
-    def covering(self, wave: int, unit_id: str) -> Validated:
+    def covering(self, wave: int, unit_id: str) -> tuple[Validated, DecodedVersions]:
         if (wave, unit_id) not in self.covered:
             start = self.keys.index((wave, unit_id))
             chunk = [k for k in self.keys[start:] if k[0] == wave][:VALIDATION_CHUNK_UNITS]
-            self.covered, self.validated = set(chunk), {}  # the previous chunk is let go
+            self.covered, self.validated, self.decoded = set(chunk), {}, {}  # let go
             try:
-                self.validated = validate_batch(self.zones, wave, [u for _, u in chunk])
+                self.validated, self.decoded = validate_batch(
+                    self.zones, wave, [u for _, u in chunk]
+                )
             except Exception as exc:
                 self.log.warning(
                     f"wave {wave}: validating {len(chunk)} units in one pass failed "
                     f"({type(exc).__name__}); validating them one by one"
                 )
-        return self.validated
+        return self.validated, self.decoded

@@ -21,7 +21,7 @@ from assets.ingest.readers import SOURCE_ROW, RawTable, read_delivery
 from assets.ingest.tokens import tokenize
 from assets.ingest.units import normalize_unit_code
 from reference import geography
-from schemas.categorical import as_categorical
+from schemas.categorical import as_categorical, concat_categoricals
 from schemas.codebook import Codebook
 from schemas.raw import failing_cells, raw_schema
 
@@ -327,7 +327,7 @@ def _batch_cases(
     lengths = np.array([len(f) for f in frames])
     starts = np.concatenate([[0], np.cumsum(lengths)])
     whole = pd.DataFrame(
-        {c: _concat_categoricals([as_categorical(f[c]).array for f in frames]) for c in frames[0]}
+        {c: concat_categoricals([as_categorical(f[c]).array for f in frames]) for c in frames[0]}
     )
     cases = _schema_cases(whole, codebook)
     if cases is None or cases.empty:
@@ -345,21 +345,6 @@ def _batch_cases(
         local = mine["index"].astype(np.int64) - starts[n]
         out.append(mine.assign(index=frames[n].index[local.to_numpy()]).reset_index(drop=True))
     return out
-
-
-def _concat_categoricals(parts: list[pd.Categorical]) -> pd.Categorical:
-    """The parts one after the other, their categories unioned in one factorization (linear in
-    rows and categories; pandas' union_categoricals recodes each part against the whole union)."""
-    categories = [np.asarray(p.categories, dtype=object) for p in parts]
-    codes_of, union = pd.factorize(np.concatenate(categories) if categories else np.array([]))
-    starts = np.cumsum([0, *(len(c) for c in categories)])
-    codes = [
-        np.append(codes_of[starts[n] : starts[n + 1]], -1)[part.codes]  # code -1 stays empty
-        for n, part in enumerate(parts)
-    ]
-    return pd.Categorical.from_codes(
-        np.concatenate(codes), dtype=pd.CategoricalDtype(pd.Index(union, dtype=object))
-    )
 
 
 def _file_checks(
