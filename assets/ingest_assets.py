@@ -150,7 +150,9 @@ def validated_responses(
 
     def step(wave: int, unit_id: str) -> tuple[str, dict]:
         validated, decoded = chunks.covering(wave, unit_id) if chunks else (None, None)
-        return validate_unit(zones, wave, unit_id, context.log, validated, decoded)
+        return validate_unit(
+            zones, wave, unit_id, context.log, validated=validated, decoded=decoded
+        )
 
     return _each_unit(context, step)
 

@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from project_instance import project_instance
 
 
 @contextlib.contextmanager
 def pipeline_on_samples(samples: Path, root: Path, workers: int | None = None):
     """The sample deliveries in a fresh data dir, materialized on a real (SQLite) instance."""
-    import dagster as dg
 
     from assets.storage import DataZones
     from pipelines.runner import materialize_all
@@ -23,7 +23,7 @@ def pipeline_on_samples(samples: Path, root: Path, workers: int | None = None):
     patch.setenv("BRUKERSTEMME_DATA_DIR", str(zones.root))
     (root / "dagster").mkdir()
     try:
-        with dg.instance_for_test(temp_dir=str(root / "dagster")) as instance:
+        with project_instance(str(root / "dagster")) as instance:
             materialize_all(zones, instance, log=lambda *_: None, workers=workers)
             yield zones, instance
     finally:

@@ -12,11 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import dagster as dg
 import pandas as pd
 import pytest
 import yaml
 from leak_scan import canaries_found
+from project_instance import project_instance
 
 from assets.storage import DataZones
 from generator import generate
@@ -37,7 +37,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory):
     patch.setenv("BRUKERSTEMME_DATA_DIR", str(zones.root))
     home = root / "dagster"
     home.mkdir()
-    with dg.instance_for_test(temp_dir=str(home)) as instance:
+    with project_instance(str(home)) as instance:
         materialize_all(zones, instance, log=lambda *_: None)
         yield zones, instance
     patch.undo()

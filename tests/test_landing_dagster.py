@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+from project_instance import project_instance
 
 from assets.defs import UNIT_PARTITIONS_NAME
 from assets.ingest import errors
@@ -92,7 +93,7 @@ def hostile(samples: Path, tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("BRUKERSTEMME_DATA_DIR", str(zones.root))
         (root / "dagster").mkdir()
-        with dg.instance_for_test(temp_dir=str(root / "dagster")) as instance:
+        with project_instance(str(root / "dagster")) as instance:
             materialize_all(zones, instance, log=lambda *_: None)
             yield zones, instance, book, sample, names
 

@@ -17,10 +17,10 @@ import json
 import shutil
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+from project_instance import project_instance
 
 from assets.storage import DataZones, content_hash
 from bench.late import add_records
@@ -92,7 +92,7 @@ def _run(landing: Path, root: Path) -> dict[str, str]:
     patch.setenv("BRUKERSTEMME_DATA_DIR", str(zones.root))
     (root / "dagster").mkdir()
     try:
-        with dg.instance_for_test(temp_dir=str(root / "dagster")) as instance:
+        with project_instance(str(root / "dagster")) as instance:
             materialize_all(zones, instance, log=lambda *_: None, workers=1)
     finally:
         patch.undo()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from project_instance import project_instance
 
 from assets.defs import DataZonesResource
 from assets.storage import DataZones
@@ -24,7 +25,7 @@ def setting(samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     shutil.copytree(samples / "landing" / "2023", zones.landing / "2023")
     monkeypatch.setenv("BRUKERSTEMME_DATA_DIR", str(zones.root))
     (tmp_path / "dagster").mkdir()
-    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+    with project_instance(str(tmp_path / "dagster")) as instance:
         yield zones, instance
 
 
