@@ -5,6 +5,7 @@ Thin wrappers: the logic is in assets/ingest/ (pure functions); these wire files
 
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
@@ -191,25 +192,31 @@ def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResou
     zones, codebook = data.zones(), codebook_for(wave)
     decoded = read_parquets(zones.unit_parts("validated", wave))
     frame = harmonize_wave(decoded, wave, codebook.code_list_year)  # Pandera: raises on failure
-    docs = zones.warehouse / "quality" / "harmonized_expectations" / f"{wave}-{context.run_id}"
-    gate = harmonized_gate(frame, valid_units({wave: codebook.code_list_year}), docs)
-    yield gate_check_result(gate, "harmonized_responses")
-    drift = drift_gate(
-        wave,
-        {wave: answer_counts(frame), **earlier_answer_counts(zones, wave)},
-        codebooks(),
-        zones.warehouse / "quality" / "answer_drift" / f"{wave}-{context.run_id}",
-    )
-    yield gate_check_result(drift, "harmonized_responses")
-    for failed in (g for g in (gate, drift) if not g.passed):
-        raise dg.Failure(
-            description=f"wave {wave}: harmonized responses fail {failed.name}; "
-            "the previous harmonized file stays",
-            metadata={"failures": "\n".join(failed.details[:20])},
+    del decoded
+    # The content hash is Arrow work that releases the GIL: it runs on the other core while the
+    # gates (Python, pandas) run here. Nothing is written before they pass.
+    with ThreadPoolExecutor(1) as beside:
+        hashing = beside.submit(content_hash, frame)
+        docs = zones.warehouse / "quality" / "harmonized_expectations" / f"{wave}-{context.run_id}"
+        gate = harmonized_gate(frame, valid_units({wave: codebook.code_list_year}), docs)
+        yield gate_check_result(gate, "harmonized_responses")
+        drift = drift_gate(
+            wave,
+            {wave: answer_counts(frame), **earlier_answer_counts(zones, wave)},
+            codebooks(),
+            zones.warehouse / "quality" / "answer_drift" / f"{wave}-{context.run_id}",
         )
-    path = write_parquet(frame, zones.harmonized(wave))
+        yield gate_check_result(drift, "harmonized_responses")
+        for failed in (g for g in (gate, drift) if not g.passed):
+            hashing.cancel()
+            raise dg.Failure(
+                description=f"wave {wave}: harmonized responses fail {failed.name}; "
+                "the previous harmonized file stays",
+                metadata={"failures": "\n".join(failed.details[:20])},
+            )
+        path = write_parquet(frame, zones.harmonized(wave))
+        digest = hashing.result()
     by_unit = frame.groupby("unit_id", observed=True).size()
-    digest = content_hash(frame)
     yield dg.MaterializeResult(
         data_version=dg.DataVersion(digest),
         metadata={
@@ -221,7 +228,7 @@ def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResou
             "codebook": f"{codebook.source.name} v{codebook.version}",
             **row_counts(read_ledger(zones, wave)),
             "input_sha256": dg.MetadataValue.json(
-                sorted(frame["source_sha256"].astype(str).unique().tolist())
+                sorted(str(s) for s in frame["source_sha256"].unique())
             ),
             **provenance_metadata(),
         },

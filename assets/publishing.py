@@ -50,7 +50,8 @@ def edition_ledger(ledger: pd.DataFrame, candidate) -> pd.DataFrame:
     current (a held correction leaves its predecessor in use), every other delivery of the wave
     does not; so the totals gate checks the edition's figures against what it really used."""
     wave = ledger[ledger["wave"] == candidate.wave].copy()
-    used = set(candidate.input["source_sha256"].astype(str)) if len(candidate.input) else set()
+    sha256s = candidate.input["source_sha256"].unique() if len(candidate.input) else []
+    used = {str(s) for s in sha256s}
     in_use = wave["sha256"].isin(used) & wave["status"].isin(["accepted", "superseded"])
     wave["status"] = wave["status"].where(~in_use, "accepted")
     wave.loc[~in_use & wave["status"].eq("accepted"), "status"] = "held"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +69,9 @@ class DataZones:
         return self.warehouse / "ledger.parquet"
 
 
+READ_THREADS = 4
+
+
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     """Write atomically (temp file + rename) so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,13 +83,26 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def read_parquets(paths: list[Path]) -> pd.DataFrame:
-    """Concatenate Parquet parts through Arrow, keeping text columns categorical."""
-    tables = [pq.read_table(p) for p in paths]
+    """Concatenate Parquet parts through Arrow, keeping text columns categorical (many small
+    parts are read in threads: Arrow's reader releases the GIL)."""
+    if len(paths) > READ_THREADS:
+        with ThreadPoolExecutor(READ_THREADS) as pool:
+            tables = list(pool.map(_read_table, paths))
+    else:
+        tables = [_read_table(p) for p in paths]
     tables = [_wide_dictionaries(t) for t in tables if t.num_columns]
     if not tables:
         return pd.DataFrame()
+    if len(tables) == 1 and all(c.num_chunks <= 1 for c in tables[0].columns):
+        return tables[0].to_pandas()  # one dictionary per column already (a wave's file)
     table = pa.concat_tables(tables, promote_options="permissive").unify_dictionaries()
     return table.to_pandas()
+
+
+def _read_table(path: Path) -> pa.Table:
+    """A Parquet file as one Arrow chunk per row group (read_table splits it in batches, whose
+    dictionaries would have to be unified again)."""
+    return pq.ParquetFile(path).read()
 
 
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:

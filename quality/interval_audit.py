@@ -108,11 +108,13 @@ def memberships(units: pd.DataFrame) -> tuple[list[str], dict[tuple[str, str], f
     for col, kind in (("rhf_id", "rhf"), ("county_id", "county"), ("size_class", "size_class")):
         for value, m in atoms.groupby(col):
             out[(kind, str(value))] = frozenset(m["unit_id"].astype(str))
-    for utype, a in zip(atoms["unit_type"], atoms["unit_id"].astype(str), strict=True):
+    for utype, a in zip(
+        atoms["unit_type"].tolist(), atoms["unit_id"].astype(str).tolist(), strict=True
+    ):
         out[(str(utype), a)] = frozenset({a})
     for kid, m in byd.groupby("kommune_id"):
         out[("kommune", str(kid))] = frozenset(m["unit_id"].astype(str))
-    for r in units[units["unit_type"] == "pool"].itertuples(index=False):
+    for r in records(units[units["unit_type"] == "pool"]):
         out[("pool", str(r.unit_id))] = frozenset(str(r.member_units).split(","))
     return ids, out
 
@@ -156,16 +158,19 @@ class _Wave:
     unit_bounds: list = field(default_factory=list)
     cells_by_item: dict = field(default_factory=dict)
     dist_by_item: dict = field(default_factory=dict)
+    unit_rows: list = field(default_factory=list)
 
     def index(self) -> _Wave:
-        """Split cells and shown distribution counts by item once."""
+        """Split cells and shown distribution counts by item once; the units' rows once."""
+        self.unit_rows = records(self.units)
         for r in records(self.cells):
             self.cells_by_item.setdefault(r.indicator_id, []).append(r)
         if self.dist is not None and len(self.dist):
             d = self.dist[~self.dist["suppressed"].astype(bool)]
             for item, utype, uid, ans, n in zip(
-                d["indicator_id"], d["unit_type"], d["unit_id"].astype(str),
-                d["answer"].astype(str), d["n"], strict=True,
+                d["indicator_id"].tolist(), d["unit_type"].tolist(),
+                d["unit_id"].astype(str).tolist(), d["answer"].astype(str).tolist(),
+                d["n"].tolist(), strict=True,
             ):  # fmt: skip
                 self.dist_by_item.setdefault(item, {}).setdefault((utype, uid), {})[ans] = n
         return self
@@ -195,7 +200,7 @@ class _Audit:
         known: dict[str, float] = {}
         rows: list = []  # (key, atoms, bound)
         w.unit_bounds = rows
-        for r in w.units.itertuples(index=False):
+        for r in w.unit_rows:
             key = (str(r.unit_type), str(r.unit_id))
             if key not in w.members:
                 continue
@@ -351,7 +356,7 @@ class _Audit:
         cfg, need = self.cfg, self.need
         pooled = {
             str(r.unit_id)
-            for r in w.units.itertuples(index=False)
+            for r in w.unit_rows
             if r.unit_type in ATOM_TYPES and _display_bound(r.n_respondents_display)
             and _display_bound(r.n_respondents_display)[0] == "le"
         }  # fmt: skip
@@ -468,12 +473,12 @@ class _Audit:
 
         def figures(w: _Wave) -> dict[tuple, tuple[frozenset, tuple[float, ...]]]:
             out: dict[tuple, tuple[frozenset, tuple[float, ...]]] = {}
-            for r in w.units.itertuples(index=False):
+            for r in w.unit_rows:
                 key = (str(r.unit_type), str(r.unit_id))
                 if key in w.members and pd.notna(r.n_respondents):
                     out[("respondents", *key)] = (w.members[key], (float(r.n_respondents),))
             shown = w.cells[w.cells["n_positive"].notna() & w.cells["n_valid"].notna()]
-            for r in shown.itertuples(index=False):
+            for r in records(shown):
                 key = (str(r.unit_type), str(r.unit_id))
                 if key in w.members:
                     out[(f"{r.indicator_id}:{r.measure}", *key)] = (
