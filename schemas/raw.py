@@ -14,6 +14,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
 
 from schemas.categorical import as_categorical, broadcast
 from schemas.codebook import Codebook, Variable
@@ -72,7 +74,7 @@ def parse_dates(series: pd.Series, formats: tuple[str, ...]) -> pd.Series:
         if fmt == "iso8601":
             # ISO 8601 with time and offset; the respondent's own calendar date is the first 10
             # characters (checked by pattern here, then parsed as a date: fast and exact)
-            valid = categories[todo].str.fullmatch(ISO_TIMESTAMP).fillna(False)
+            valid = _full_matches(categories[todo], ISO_TIMESTAMP)
             local = categories[todo].str.slice(0, 10).where(valid)
             parsed = pd.to_datetime(local, errors="coerce", format="%Y-%m-%d")
         else:
@@ -81,6 +83,15 @@ def parse_dates(series: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     codes = as_categorical(series).cat.codes.to_numpy()
     table = np.append(result.to_numpy(dtype="datetime64[ms]"), np.datetime64("NaT", "ms"))
     return pd.Series(table[codes], index=series.index)  # code -1 (empty) picks NaT
+
+
+def _full_matches(texts: pd.Series, pattern: str) -> pd.Series:
+    """Which texts match the pattern whole (as `Series.str.fullmatch`), in Arrow's regex engine
+    instead of one Python match per value; `\\d` is any Unicode digit, as in Python."""
+    unicode_digits = pattern.replace(r"\d", r"\p{Nd}")
+    arrow = pa_arrow.array(texts.tolist(), pa_arrow.string())
+    found = pc.match_substring_regex(arrow, f"^(?:{unicode_digits})$")
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=texts.index, dtype=bool)
 
 
 def _date(variable: Variable) -> RuleCheck:

@@ -494,7 +494,7 @@ def write_edition(
             encoding="utf-8",
         )  # fmt: skip
         reports = write_reports(zones, wave, cells, units, folder / "reports", base, workers)
-        used = set(tables["input"]["source_sha256"].astype(str))
+        used = {str(s) for s in tables["input"]["source_sha256"].unique()}
         held_sha = {s for c in held.values() for s in c.new_sha256}
         deliveries, held_rows = _deliveries(read_ledger(zones, wave), used, held_sha)
         book = codebook_for(wave)

@@ -13,7 +13,7 @@ import json
 import pandas as pd
 
 from assets.editions import store
-from assets.storage import DataZones
+from assets.storage import DataZones, read_parquets
 from reference import geography
 from schemas.codebook import codebook_for, codebooks
 
@@ -32,8 +32,8 @@ def _held_answers_text(answers: dict[str, list[str]]) -> str | None:
 
 
 def wave_status(zones: DataZones, wave: int) -> dict:
-    parts = [pd.read_parquet(p) for p in zones.unit_parts("ledger", wave)]
-    ledger = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+    parts = zones.unit_parts("ledger", wave)
+    ledger = read_parquets(parts) if parts else pd.DataFrame(
         columns=["unit_id", "status", "rows_quarantined", "file_name"]
     )  # fmt: skip
     invited = set(geography.code_list(codebook_for(wave).code_list_year)["code"].astype(str))
