@@ -15,8 +15,11 @@ waves and the cross-wave job still run, and `RunsFailed` lists every failed run 
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -293,6 +296,13 @@ def record_crash(zones: DataZones, wave: int, unit_id: str, failure: FailedRun) 
     return len(ledger) - len(recorded)
 
 
+def _import_quietly(module: str) -> None:
+    """Import a module ahead of use (in a thread, while this process waits on others); a
+    failure is left for the real import to report."""
+    with contextlib.suppress(Exception):
+        importlib.import_module(module)
+
+
 def changed_units(zones: DataZones) -> tuple[dict[int, list[str]], bool]:
     """Units with a landed file whose content the archive has not got yet, and whether any
     landed file is new at all (a file no unit takes still needs its ledger row)."""
@@ -335,6 +345,8 @@ def materialize_all(
     else:
         units = delivered
     register_units(instance, units)
+    if workers > 1:  # this process waits for the unit runs: load the wave job's GX meanwhile
+        threading.Thread(target=_import_quietly, args=("great_expectations",), daemon=True).start()
     failures: list[FailedRun] = []
     for wave, unit_ids in units.items():
         log(f"wave {wave}: ingesting {len(unit_ids)} units")

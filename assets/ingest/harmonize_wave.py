@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 
+import numpy as np
 import pandas as pd
 
 from reference import geography
@@ -61,7 +62,12 @@ def respondent_keys(wave: int, units: pd.Series, ids: pd.Series) -> pd.Categoric
         hashlib.blake2b(f"{wave}|{u}|{i}".encode(), key=secret, digest_size=8).hexdigest()
         for u, i in zip(units.astype(object).tolist(), ids.astype(object).tolist(), strict=True)
     ]
-    return pd.Categorical(keys)
+    # categories in order of first appearance (factorize, no sort of a million keys); the
+    # values, and so the content hash, are what pd.Categorical(keys) gives
+    codes, distinct = pd.factorize(np.array(keys, dtype=object))
+    return pd.Categorical.from_codes(
+        codes, dtype=pd.CategoricalDtype(pd.Index(distinct, dtype=object))
+    )
 
 
 def harmonize_wave(decoded: pd.DataFrame, wave: int, code_list_year: int) -> pd.DataFrame:
