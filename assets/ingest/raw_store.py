@@ -18,6 +18,18 @@ from assets.ingest.readers import RawTable, read_delivery
 from assets.storage import DataZones, write_parquet
 from schemas.codebook import Codebook
 
+# Tables parsed by this process, kept until validation loads them: in a batch run the unit
+# job's raw step parses a file and its validation step, in the same process, takes the table
+# from here instead of reading its Parquet back (the same frame, tests/test_raw_store.py).
+# Bounded: past KEPT_ROWS rows nothing more is kept and validation reads the files.
+KEPT_ROWS = 2_000_000
+_parsed: dict[Path, pd.DataFrame] = {}
+
+
+def _keep(path: Path, frame: pd.DataFrame) -> None:
+    if sum(len(f) for f in _parsed.values()) + len(frame) <= KEPT_ROWS:
+        _parsed[path] = frame
+
 
 def _base(zones: DataZones, delivery: Delivery) -> Path:
     return zones.restricted / "raw" / f"wave={delivery.wave}" / f"unit={delivery.unit_id}"
@@ -39,6 +51,7 @@ def store_raw(zones: DataZones, delivery: Delivery, archived: Path, codebook: Co
         note_path.write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
         return exc.reason
     write_parquet(table.frame, table_path)
+    _keep(table_path, _as_loaded(table.frame))
     return "parsed"
 
 
@@ -49,8 +62,14 @@ def load_raw(zones: DataZones, delivery: Delivery) -> RawTable:
     if note_path.exists():
         note = json.loads(note_path.read_text(encoding="utf-8"))
         raise FileRejected(note["reason"], note["detail"])
-    frame = pd.read_parquet(base / f"{delivery.sha256}.parquet")
+    path = base / f"{delivery.sha256}.parquet"
+    kept = _parsed.pop(path, None)
+    return RawTable(kept if kept is not None else _as_loaded(pd.read_parquet(path)))
+
+
+def _as_loaded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells as categorical columns (source_row stays an integer)."""
     for column in frame.columns:
         if column != "source_row" and not isinstance(frame[column].dtype, pd.CategoricalDtype):
             frame[column] = frame[column].astype(object).astype("category")
-    return RawTable(frame)
+    return frame
