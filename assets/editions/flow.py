@@ -17,12 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from assets import provenance
 from assets.editions import records, store
@@ -361,7 +363,11 @@ def read_staged(zones: DataZones, wave: int) -> tuple[dict, dict[str, pd.DataFra
     if decision["unchanged"]:
         return decision, {}
     tables = {attr: pd.read_parquet(folder / file) for attr, file in STAGED_TABLES.items()}
-    tables["input"] = pd.read_parquet(folder / "input.parquet")
+    # the edition keeps the staged input file as it is (write_edition copies it); of its rows
+    # only the deliveries they come from are needed here
+    names = pq.read_schema(folder / "input.parquet").names
+    sources = ["source_sha256"] if "source_sha256" in names else []
+    tables["input_sources"] = pd.read_parquet(folder / "input.parquet", columns=sources)
     tables["held_answers"] = pd.read_parquet(folder / HELD_ANSWERS)
     return decision, tables
 
@@ -465,7 +471,9 @@ def write_edition(
     target = store.published_dir(zones, wave, edition)
     with store.write_once(target) as folder:  # its live .tmp folder marks the edition in progress
         with store.write_once(store.internal_dir(zones, wave, edition)) as internal:
-            write_parquet(tables["input"], internal / "input.parquet")
+            shutil.copyfile(
+                store.staged_dir(zones, wave) / "input.parquet", internal / "input.parquet"
+            )
             write_parquet(tables["held_answers"], internal / HELD_ANSWERS)
             write_parquet(tables["internal_cells"], internal / "internal.parquet")
             write_parquet(tables["suppression_log"], internal / "suppression_log.parquet")
@@ -494,7 +502,10 @@ def write_edition(
             encoding="utf-8",
         )  # fmt: skip
         reports = write_reports(zones, wave, cells, units, folder / "reports", base, workers)
-        used = {str(s) for s in tables["input"]["source_sha256"].unique()}
+        sources = tables["input_sources"]
+        used = (
+            {str(s) for s in sources["source_sha256"].unique()} if len(sources.columns) else set()
+        )
         held_sha = {s for c in held.values() for s in c.new_sha256}
         deliveries, held_rows = _deliveries(read_ledger(zones, wave), used, held_sha)
         book = codebook_for(wave)
