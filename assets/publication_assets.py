@@ -76,7 +76,8 @@ def indicator_cells(context: dg.AssetExecutionContext, data: DataZonesResource):
             "nothing was published",
             metadata={g.name: "\n".join(g.details[:20]) for g in gates if not g.passed},
         )
-    staged = flow.stage(zones, candidate, context.run_id)
+    unchanged_file = path if path.exists() and candidate.input is harmonized else None
+    staged = flow.stage(zones, candidate, context.run_id, input_file=unchanged_file)
     pub = candidate.publication
     digest = content_hash(pub.cells.drop(columns=["edition"]))
     yield dg.MaterializeResult(

@@ -332,8 +332,12 @@ def _change_from(d: dict) -> UnitChange:
     )  # fmt: skip
 
 
-def stage(zones: DataZones, candidate: Candidate, run_id: str) -> Path:
-    """Write the gated candidate to warehouse/editions/<wave>/.staged/ (overwritten each run)."""
+def stage(
+    zones: DataZones, candidate: Candidate, run_id: str, input_file: Path | None = None
+) -> Path:
+    """Write the gated candidate to warehouse/editions/<wave>/.staged/ (overwritten each run).
+    `input_file` is the Parquet file `candidate.input` was read from unchanged (the wave's
+    harmonized file, for a first edition): it is copied, not encoded again."""
     folder = store.staged_dir(zones, candidate.wave)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "decision.json").unlink(missing_ok=True)
@@ -341,7 +345,12 @@ def stage(zones: DataZones, candidate: Candidate, run_id: str) -> Path:
     if not candidate.unchanged:
         for attr, file in STAGED_TABLES.items():
             write_parquet(getattr(pub, attr), folder / file)
-        write_parquet(candidate.input, folder / "input.parquet")
+        if input_file is not None:
+            tmp = folder / f".input.parquet.{os.getpid()}"
+            shutil.copyfile(input_file, tmp)
+            tmp.replace(folder / "input.parquet")
+        else:
+            write_parquet(candidate.input, folder / "input.parquet")
         write_parquet(candidate.held_answers, folder / HELD_ANSWERS)
     decision = {
         "wave": candidate.wave, "edition": candidate.edition, "base": candidate.base,
