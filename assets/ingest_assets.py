@@ -37,7 +37,7 @@ from assets.ingest.unit_steps import (
 from assets.metadata import provenance_metadata, row_counts
 from assets.publication_assets import gate_check_result
 from assets.publishing import read_ledger
-from assets.storage import DataZones, content_hash, read_parquets, write_parquet
+from assets.storage import DataZones, content_hash, distinct_text, read_parquets, write_parquet
 from quality.drift import answer_counts, drift_gate
 from quality.gates import harmonized_gate, ledger_gate, valid_units
 from schemas.codebook import codebook_for, codebooks
@@ -208,7 +208,6 @@ def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResou
         )
         yield gate_check_result(drift, "harmonized_responses")
         for failed in (g for g in (gate, drift) if not g.passed):
-            hashing.cancel()
             raise dg.Failure(
                 description=f"wave {wave}: harmonized responses fail {failed.name}; "
                 "the previous harmonized file stays",
@@ -227,9 +226,7 @@ def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResou
             "content_sha256": digest,
             "codebook": f"{codebook.source.name} v{codebook.version}",
             **row_counts(read_ledger(zones, wave)),
-            "input_sha256": dg.MetadataValue.json(
-                sorted(str(s) for s in frame["source_sha256"].unique())
-            ),
+            "input_sha256": dg.MetadataValue.json(list(distinct_text(frame, "source_sha256"))),
             **provenance_metadata(),
         },
     )

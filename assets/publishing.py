@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from assets.ingest.ledger import assemble_ledger, recorded_parts
+from assets.storage import distinct_text
 from quality.gates import GateResult, cells_gate, disclosure_gate, totals_gate, valid_units
 from schemas.codebook import codebooks
 
@@ -50,8 +51,7 @@ def edition_ledger(ledger: pd.DataFrame, candidate) -> pd.DataFrame:
     current (a held correction leaves its predecessor in use), every other delivery of the wave
     does not; so the totals gate checks the edition's figures against what it really used."""
     wave = ledger[ledger["wave"] == candidate.wave].copy()
-    sha256s = candidate.input["source_sha256"].unique() if len(candidate.input) else []
-    used = {str(s) for s in sha256s}
+    used = set(distinct_text(candidate.input, "source_sha256"))
     in_use = wave["sha256"].isin(used) & wave["status"].isin(["accepted", "superseded"])
     wave["status"] = wave["status"].where(~in_use, "accepted")
     wave.loc[~in_use & wave["status"].eq("accepted"), "status"] = "held"

@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from schemas.categorical import CategoriesKey, categories_key
+
 DATA_DIR_ENV = "BRUKERSTEMME_DATA_DIR"
 
 
@@ -97,6 +99,15 @@ def read_parquets(paths: list[Path]) -> pd.DataFrame:
         return tables[0].to_pandas()  # one dictionary per column already (a wave's file)
     table = pa.concat_tables(tables, promote_options="permissive").unify_dictionaries()
     return table.to_pandas()
+
+
+def distinct_text(frame: pd.DataFrame, column: str) -> tuple[str, ...]:
+    """The column's distinct non-null values as sorted text, taken per distinct value (not per
+    row: a wave's source_sha256 has a million rows and a few hundred values); () when the
+    frame has no such column (an empty input)."""
+    if column not in frame.columns:
+        return ()
+    return tuple(sorted({str(v) for v in frame[column].dropna().unique()}))
 
 
 def _read_table(path: Path) -> pa.Table:
@@ -224,25 +235,20 @@ def _numpy_dtype(dtype: object) -> object:
 
 NULL_TEXT = pa.scalar(NULL, pa.large_string())
 BOOLEAN_TEXT = pa.array(["false", "true", NULL], pa.large_string())
-# Lookup tables of short category lists are kept (the same codebook categories recur in every
-# unit's table); long ones (respondent keys) are built each time.
-CACHED_CATEGORIES = 64
-
-
-_LOOKUPS: dict[tuple[str, tuple[tuple[type, object], ...]], pa.Array] = {}
+# canonical text of short category lists, made once (see schemas.categorical.categories_key)
+_LOOKUPS: dict[tuple[str, CategoriesKey], pa.Array] = {}
 
 
 def _category_lookup(categories: pd.Index) -> pa.Array:
     """The categories' canonical text, then NULL (the slot of code -1)."""
-    if len(categories) > CACHED_CATEGORIES:
+    key = categories_key(categories)
+    if key is None:
         return _lookup_of(categories)
-    # keyed by type too: 1, 1.0 and True are equal as keys but not as text
-    key = (str(categories.dtype), tuple((type(v), v) for v in categories.tolist()))
-    found = _LOOKUPS.get(key)
+    found = _LOOKUPS.get((str(categories.dtype), key))
     if found is None:
         if len(_LOOKUPS) >= 1024:
             _LOOKUPS.clear()
-        found = _LOOKUPS[key] = _lookup_of(categories)
+        found = _LOOKUPS[(str(categories.dtype), key)] = _lookup_of(categories)
     return found
 
 

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 
 import dagster as dg
 import sqlalchemy as db
-from dagster._config import Field, StringSource
+from dagster._config import StringSource
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
@@ -49,8 +49,8 @@ TEMPLATES = ".templates"  # under base_dir; not a *.db there, so never taken for
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     """SqliteEventLogStorage with one kept connection per shard and run shards from a template.
 
-    Config: `dagster_home` (the instance's folder; events go to <dagster_home>/history/runs, as
-    with Dagster's default) or `base_dir` (the folder itself)."""
+    Config: `dagster_home`, the instance's folder; events go to <dagster_home>/history/runs, where
+    Dagster's default puts them."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: OrderedDict[str, Engine] = OrderedDict()
@@ -59,21 +59,11 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     @classmethod
     def config_type(cls):
-        return {
-            "dagster_home": Field(StringSource, is_required=False),
-            "base_dir": Field(StringSource, is_required=False),
-        }
+        return {"dagster_home": StringSource}
 
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> PooledSqliteEventLogStorage:
-        if config_value.get("base_dir"):
-            base_dir = config_value["base_dir"]
-        elif config_value.get("dagster_home"):
-            base_dir = os.path.join(config_value["dagster_home"], "history", "runs")
-        else:
-            raise dg.DagsterInvariantViolationError(
-                "PooledSqliteEventLogStorage needs `dagster_home` or `base_dir` in its config"
-            )
+        base_dir = os.path.join(config_value["dagster_home"], "history", "runs")
         return cls(base_dir=base_dir, inst_data=inst_data)
 
     # -- connections ---------------------------------------------------------------------------
@@ -93,16 +83,15 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         if engine is not None:
             self._engines.move_to_end(shard)
             return engine
-        new_run_shard = shard != INDEX_SHARD_NAME and shard not in self._initialized_dbs
-        if new_run_shard and self._new_shard_from_template(shard):
-            self._initialized_dbs.add(shard)
-        engine = db.create_engine(
+        engine = db.create_engine(  # connects on first use, after the file is in place
             self.conn_string_for_shard(shard),
             poolclass=StaticPool,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
         )
         if shard not in self._initialized_dbs:
-            self._initdb(engine)
+            from_template = shard != INDEX_SHARD_NAME and self._new_shard_from_template(shard)
+            if not from_template:
+                self._initdb(engine)
             self._initialized_dbs.add(shard)
         self._engines[shard] = engine
         self._let_go_of_old_run_shards()
@@ -147,7 +136,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
         engine = db.create_engine(f"sqlite:///{tmp}", poolclass=StaticPool)
         try:
-            super()._initdb(engine)  # create_all, WAL, Alembic stamp: what every shard gets
+            self._initdb(engine)  # create_all, WAL, Alembic stamp: what every shard gets
         finally:
             engine.dispose()  # the last close checkpoints the WAL into the file
         for leftover in (f"{tmp}-wal", f"{tmp}-shm"):

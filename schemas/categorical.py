@@ -38,23 +38,34 @@ def _codes_for(values: Sequence[object]) -> tuple[np.ndarray, list[object]]:
     return codes, list(index)
 
 
-# Dtypes of short category lists are made once: building one checks its categories (uniqueness,
-# no nulls), which cost more than the column's work in a small delivery. Long lists (respondent
-# ids) are not kept: they rarely repeat.
+# What is derived from a short category list (its dtype here, its canonical text in
+# assets.storage) is made once per process: the same codebook categories recur in every unit's
+# table, and building a dtype checks its categories (uniqueness, no nulls), which costs more
+# than a small delivery's column work. Long lists (respondent ids) rarely repeat: not kept.
 CACHED_CATEGORIES = 64
+CategoriesKey = tuple[tuple[type, object], ...]
+
+
+def categories_key(categories: Sequence[object]) -> CategoriesKey | None:
+    """A hashable key of a short category list: each value with its type, in order (1, 1.0 and
+    True are equal as keys but not as categories); None for a list not worth keeping."""
+    if len(categories) > CACHED_CATEGORIES:
+        return None
+    values = categories.tolist() if isinstance(categories, pd.Index) else categories
+    return tuple((type(v), v) for v in values)
 
 
 @lru_cache(maxsize=2048)
-def _cached_dtype(typed: tuple[tuple[type, object], ...]) -> pd.CategoricalDtype:
-    return pd.CategoricalDtype(pd.Index([v for _, v in typed], dtype=object))
+def _cached_dtype(key: CategoriesKey) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(pd.Index([v for _, v in key], dtype=object))
 
 
 def categorical_dtype(categories: Sequence[object]) -> pd.CategoricalDtype:
     """An unordered CategoricalDtype with these categories (object-typed, in this order)."""
-    if len(categories) <= CACHED_CATEGORIES:
-        # keyed by type too: 1, 1.0 and True are equal as keys but not as categories
-        return _cached_dtype(tuple((type(v), v) for v in categories))
-    return pd.CategoricalDtype(pd.Index(list(categories), dtype=object))
+    key = categories_key(categories)
+    if key is None:
+        return pd.CategoricalDtype(pd.Index(list(categories), dtype=object))
+    return _cached_dtype(key)
 
 
 def _categorical(codes: np.ndarray, categories: list[object]) -> pd.Categorical:

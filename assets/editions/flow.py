@@ -50,7 +50,14 @@ from assets.indicators.counts import (
 )
 from assets.indicators.levels import build_levels
 from assets.publishing import read_ledger
-from assets.storage import DataZones, concat_frames, content_hash, file_sha256, write_parquet
+from assets.storage import (
+    DataZones,
+    concat_frames,
+    content_hash,
+    distinct_text,
+    file_sha256,
+    write_parquet,
+)
 from quality.disclosure import DisclosureConfig, default_config
 from schemas.codebook import codebook_for
 from schemas.indicator_catalogue import load_catalogue
@@ -511,10 +518,7 @@ def write_edition(
             encoding="utf-8",
         )  # fmt: skip
         reports = write_reports(zones, wave, cells, units, folder / "reports", base, workers)
-        sources = tables["input_sources"]
-        used = (
-            {str(s) for s in sources["source_sha256"].unique()} if len(sources.columns) else set()
-        )
+        used = set(distinct_text(tables["input_sources"], "source_sha256"))
         held_sha = {s for c in held.values() for s in c.new_sha256}
         deliveries, held_rows = _deliveries(read_ledger(zones, wave), used, held_sha)
         book = codebook_for(wave)

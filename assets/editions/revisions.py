@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from assets.storage import distinct_text
+
 FIRST = "preliminary"
 FINAL = "final"
 _PRELIMINARY = re.compile(r"preliminary-(\d+)")
@@ -116,10 +118,6 @@ def _signatures(frame: pd.DataFrame) -> pd.Series:
     return cols[0].str.cat(cols[1:], sep="\x1f")
 
 
-def _files(frame: pd.DataFrame, column: str) -> tuple[str, ...]:
-    return tuple(sorted({str(v) for v in frame[column].astype(object).dropna()}))
-
-
 def unit_change(unit_id: str, old: pd.DataFrame, new: pd.DataFrame) -> UnitChange:
     """Records added, removed and changed (by respondent key) between two versions of a unit."""
     sig_old = dict(zip(old["respondent_key"].astype(str), _signatures(old), strict=True))
@@ -136,7 +134,8 @@ def unit_change(unit_id: str, old: pd.DataFrame, new: pd.DataFrame) -> UnitChang
         changed = sum(sig_old[k] != sig_new[k] for k in common)
     return UnitChange(
         unit_id, added, removed, changed,
-        _files(old, "source_file"), _files(new, "source_file"), _files(new, "source_sha256"),
+        distinct_text(old, "source_file"), distinct_text(new, "source_file"),
+        distinct_text(new, "source_sha256"),
     )  # fmt: skip
 
 
@@ -149,7 +148,7 @@ def unit_changes(previous: pd.DataFrame | None, current: pd.DataFrame) -> dict[s
     for unit in sorted(old_by.keys() | new_by.keys()):
         old = old_by.get(unit, previous.iloc[0:0])
         new = new_by.get(unit, current.iloc[0:0])
-        if _files(old, "source_sha256") == _files(new, "source_sha256"):
+        if distinct_text(old, "source_sha256") == distinct_text(new, "source_sha256"):
             continue
         change = unit_change(unit, old, new)
         if change.group:

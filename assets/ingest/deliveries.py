@@ -85,6 +85,11 @@ class Delivery:
     def sort_key(self) -> tuple[int, str, str]:
         return (self.correction, self.received_at or "", self.sha256)
 
+    @property
+    def version_key(self) -> tuple[str, str]:
+        """This version's bytes under its name, as the archive keeps it: (sha256, file name)."""
+        return (self.sha256, self.file_name)
+
 
 def describe(path: Path, wave: int, codebook: Codebook | None) -> Delivery:
     """A landed regular file as a delivery (not yet archived: no observation time)."""

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from reference import geography
+from schemas.categorical import categorical_dtype
 from schemas.harmonized import harmonized_columns, harmonized_schema
 
 PSEUDONYM_KEY_ENV = "BRUKERSTEMME_PSEUDONYM_KEY"
@@ -65,9 +66,7 @@ def respondent_keys(wave: int, units: pd.Series, ids: pd.Series) -> pd.Categoric
     # categories in order of first appearance (factorize, no sort of a million keys); the
     # values, and so the content hash, are what pd.Categorical(keys) gives
     codes, distinct = pd.factorize(np.array(keys, dtype=object))
-    return pd.Categorical.from_codes(
-        codes, dtype=pd.CategoricalDtype(pd.Index(distinct, dtype=object))
-    )
+    return pd.Categorical.from_codes(codes, dtype=categorical_dtype(distinct))
 
 
 def harmonize_wave(decoded: pd.DataFrame, wave: int, code_list_year: int) -> pd.DataFrame:

@@ -7,6 +7,7 @@ Each version gets one ledger row whose counts balance: rows_in = accepted + quar
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -74,14 +75,15 @@ def current_version(
 def ingest_unit(
     results: list[tuple[Delivery, FileValidation]],
     codebook: Codebook,
-    decoded: Decoded | None = None,
+    decoded: Mapping[tuple[str, str], Decoded] | None = None,
 ) -> UnitIngest:
     """Decide which validated version of a unit is current and assemble its outputs.
 
-    `decoded` is the current version's decoding when it was done already (decode_files over a
-    batch's current versions); otherwise it is decoded here."""
+    `decoded` holds versions' decodings done already, by Delivery.version_key (decode_files over
+    a batch's current versions); the current version is decoded here when it is not there."""
     results = sorted(results, key=lambda v: v[0].sort_key())
     current = current_version(results)
+    done = (decoded or {}).get(current[0].version_key) if current else None
     rows, findings, raw = [], [], {}
     for delivery, result in results:
         if result.status == "rejected":
@@ -100,7 +102,7 @@ def ingest_unit(
             )
         if result.raw is not None:
             raw[delivery.sha256] = result.raw
-    validated, skip_log = _decode_current(current, codebook, decoded)
+    validated, skip_log = _decode_current(current, codebook, done)
     quarantine = pd.concat(findings, ignore_index=True) if findings else pd.DataFrame()
     return UnitIngest(
         pd.DataFrame(rows, columns=LEDGER_COLUMNS),

@@ -64,8 +64,8 @@ def archive_unit(zones: DataZones, wave: int, unit_id: str, landed: list[Path]) 
     }
 
 
-Validated = dict[tuple[str, str], FileValidation]  # (sha256, file name) → its validation
-DecodedVersions = dict[tuple[str, str], Decoded]  # (sha256, file name) → its decoding
+Validated = dict[tuple[str, str], FileValidation]  # Delivery.version_key → its validation
+DecodedVersions = dict[tuple[str, str], Decoded]  # Delivery.version_key → its decoding
 
 
 def validate_batch(
@@ -81,7 +81,7 @@ def validate_batch(
     versions = {unit_id: archive.versions(wave, unit_id) for unit_id in unit_ids}
     for unit_id, deliveries in versions.items():
         for delivery in deliveries:
-            key = (delivery.sha256, delivery.file_name)
+            key = delivery.version_key
             try:
                 tables.append((key, (load_raw(zones, delivery), delivery.file_name, unit_id)))
             except FileRejected as exc:
@@ -91,11 +91,10 @@ def validate_batch(
     currents = [
         current
         for deliveries in versions.values()
-        if (current := current_version([(d, done[(d.sha256, d.file_name)]) for d in deliveries]))
+        if (current := current_version([(d, done[d.version_key]) for d in deliveries]))
     ]
     decoded = decode_files([result.accepted for _, result in currents], codebook)
-    keys = [(d.sha256, d.file_name) for d, _ in currents]
-    return done, dict(zip(keys, decoded, strict=True))
+    return done, dict(zip((d.version_key for d, _ in currents), decoded, strict=True))
 
 
 def validate_unit(
@@ -112,7 +111,7 @@ def validate_unit(
     codebook = codebook_for(wave)
     results = []
     for delivery in Archive(zones.archive).versions(wave, unit_id):
-        known = (validated or {}).get((delivery.sha256, delivery.file_name))
+        known = (validated or {}).get(delivery.version_key)
         if known is not None:
             results.append((delivery, known))
             continue
@@ -121,9 +120,7 @@ def validate_unit(
             results.append((delivery, validate_table(table, delivery.file_name, unit_id, codebook)))
         except FileRejected as exc:
             results.append((delivery, rejected_unread(exc.reason, exc.detail)))
-    current = current_version(results)
-    done = (decoded or {}).get((current[0].sha256, current[0].file_name)) if current else None
-    outcome = ingest_unit(results, codebook, done)
+    outcome = ingest_unit(results, codebook, decoded)
     write_parquet(outcome.validated, zones.unit_part("validated", wave, unit_id))
     write_parquet(outcome.quarantine, zones.unit_part("quarantine", wave, unit_id))
     write_parquet(outcome.skip_log, zones.unit_part("skip_log", wave, unit_id))
