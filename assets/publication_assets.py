@@ -16,7 +16,7 @@ from assets.defs import (
     rebuild_wave_after_new_data,
     wave_partitions,
 )
-from assets.editions import flow, generation, store
+from assets.editions import flow, generation, store, writing
 from assets.editions.lineage import edition_lineage
 from assets.editions.status import status_table
 from assets.indicators.cells import build_publication
@@ -135,7 +135,7 @@ def wave_edition(context: dg.AssetExecutionContext, data: DataZonesResource):
     export = edition_lineage(
         context.instance, context.job_def.asset_layer.asset_graph, wave, units, run_ids
     )
-    folder = flow.write_edition(zones, decision, tables, run_ids, lineage=export)
+    folder = writing.write_edition(zones, decision, tables, run_ids, lineage=export)
     # Late data should not wait for another run to be seen: the new edition is made current
     # here (one pointer switch, locked against parallel wave runs); published_tables then finds
     # the generation current. `brukerstemme run` defers this and switches once for all waves.

@@ -20,7 +20,7 @@ from audit_trail_cases import *  # noqa: F403  (`brukerstemme audit` on this mod
 from samples_pipeline import pipeline_on_samples
 
 from assets.defs import wave_unit_key
-from assets.editions import flow, store
+from assets.editions import flow, store, writing
 from assets.editions.status import wave_status
 from assets.storage import DataZones
 from bench.late import add_records
@@ -280,7 +280,7 @@ def test_only_reports_whose_content_changed_are_rendered(history, tmp_path) -> N
     cells.loc[row, "share"] = cells.loc[row, "share"] / 2
     cells.loc[row, "display"] = "1 %"
     out = tmp_path / "reports"
-    entries = flow.write_reports(zones, WAVE, cells, tables["units"], out, "rev1", workers=1)
+    entries = writing.write_reports(zones, WAVE, cells, tables["units"], out, "rev1", workers=1)
     rendered = {name for name, e in entries.items() if not e["reused"]}
     assert rendered == {report}
     rev1 = store.published_dir(zones, WAVE, "rev1") / "reports"
@@ -294,7 +294,7 @@ KILL_DURING_REPORTS = """
 import os, sys
 from pathlib import Path
 import assets.consumers.pdf_reports as pdf
-from assets.editions import flow
+from assets.editions import flow, writing
 from assets.storage import DataZones
 
 def die(jobs, workers=2):
@@ -303,7 +303,7 @@ def die(jobs, workers=2):
 pdf.render_jobs = die
 zones = DataZones(Path(sys.argv[1]))
 decision, tables = flow.read_staged(zones, int(sys.argv[2]))
-flow.write_edition(zones, decision, tables, ["killed"], workers=1)
+writing.write_edition(zones, decision, tables, ["killed"], workers=1)
 """
 
 

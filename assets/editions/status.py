@@ -87,11 +87,11 @@ def status_text(zones: DataZones, wave: int) -> str:
     ]
     decision_path = store.staged_dir(zones, wave) / "decision.json"
     if s["held_units"] and decision_path.is_file():
-        from assets.editions.flow import _change_from
+        from assets.editions.flow import change_from_json
         from assets.editions.records import held_reason
         from quality.disclosure import default_config
 
         threshold = default_config().differencing_threshold
         for h in json.loads(decision_path.read_text("utf-8"))["held"]:
-            lines.append(f"  - {h['unit_id']}: {held_reason(_change_from(h), threshold)}")
+            lines.append(f"  - {h['unit_id']}: {held_reason(change_from_json(h), threshold)}")
     return "\n".join(lines)
