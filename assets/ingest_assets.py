@@ -3,6 +3,7 @@
 Thin wrappers: the logic is in assets/ingest/ (pure functions); these wire files and metadata.
 """
 
+import contextlib
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +38,14 @@ from assets.ingest.unit_steps import (
 from assets.metadata import provenance_metadata, row_counts
 from assets.publication_assets import gate_check_result
 from assets.publishing import read_ledger
-from assets.storage import DataZones, content_hash, distinct_text, read_parquets, write_parquet
+from assets.storage import (
+    DataZones,
+    content_hash,
+    distinct_text,
+    read_parquets,
+    stage_parquet,
+    write_parquet,
+)
 from quality.drift import answer_counts, drift_gate
 from quality.gates import harmonized_gate, ledger_gate, valid_units
 from schemas.codebook import codebook_for, codebooks
@@ -193,27 +201,36 @@ def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResou
     decoded = read_parquets(zones.unit_parts("validated", wave))
     frame = harmonize_wave(decoded, wave, codebook.code_list_year)  # Pandera: raises on failure
     del decoded
-    # The content hash is Arrow work that releases the GIL: it runs on the other core while the
-    # gates (Python, pandas) run here. Nothing is written before they pass.
-    with ThreadPoolExecutor(1) as beside:
+    # The content hash and the Parquet file are Arrow work that releases the GIL: they run on
+    # the other core while the gates (Python, pandas) run here. The file is written under a
+    # temporary name and takes its place only after the gates pass.
+    path = zones.harmonized(wave)
+    with ThreadPoolExecutor(2) as beside:
         hashing = beside.submit(content_hash, frame)
-        docs = zones.warehouse / "quality" / "harmonized_expectations" / f"{wave}-{context.run_id}"
-        gate = harmonized_gate(frame, valid_units({wave: codebook.code_list_year}), docs)
-        yield gate_check_result(gate, "harmonized_responses")
-        drift = drift_gate(
-            wave,
-            {wave: answer_counts(frame), **earlier_answer_counts(zones, wave)},
-            codebooks(),
-            zones.warehouse / "quality" / "answer_drift" / f"{wave}-{context.run_id}",
-        )
-        yield gate_check_result(drift, "harmonized_responses")
-        for failed in (g for g in (gate, drift) if not g.passed):
-            raise dg.Failure(
-                description=f"wave {wave}: harmonized responses fail {failed.name}; "
-                "the previous harmonized file stays",
-                metadata={"failures": "\n".join(failed.details[:20])},
+        staging = beside.submit(stage_parquet, frame, path)
+        try:
+            docs = zones.warehouse / "quality" / "harmonized_expectations"
+            gate = harmonized_gate(frame, valid_units({wave: codebook.code_list_year}),
+                                   docs / f"{wave}-{context.run_id}")  # fmt: skip
+            yield gate_check_result(gate, "harmonized_responses")
+            drift = drift_gate(
+                wave,
+                {wave: answer_counts(frame), **earlier_answer_counts(zones, wave)},
+                codebooks(),
+                zones.warehouse / "quality" / "answer_drift" / f"{wave}-{context.run_id}",
             )
-        path = write_parquet(frame, zones.harmonized(wave))
+            yield gate_check_result(drift, "harmonized_responses")
+            for failed in (g for g in (gate, drift) if not g.passed):
+                raise dg.Failure(
+                    description=f"wave {wave}: harmonized responses fail {failed.name}; "
+                    "the previous harmonized file stays",
+                    metadata={"failures": "\n".join(failed.details[:20])},
+                )
+        except BaseException:
+            with contextlib.suppress(Exception):  # a failed write left nothing to delete
+                staging.result().unlink(missing_ok=True)
+            raise
+        staging.result().replace(path)
         digest = hashing.result()
     by_unit = frame.groupby("unit_id", observed=True).size()
     yield dg.MaterializeResult(

@@ -76,12 +76,18 @@ READ_THREADS = 4
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     """Write atomically (temp file + rename) so readers never see half a file."""
+    stage_parquet(frame, path).replace(path)
+    return path
+
+
+def stage_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    """Write the file `path` will be, under a hidden temporary name beside it: renaming it to
+    `path` publishes it at once (write_parquet), deleting it leaves `path` as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pq.write_table(table, tmp, compression="zstd")
-    tmp.replace(path)
-    return path
+    return tmp
 
 
 def read_parquets(paths: list[Path]) -> pd.DataFrame:
@@ -205,9 +211,14 @@ def canonical_text(column: pd.Series) -> pa.Array:
         return BOOLEAN_TEXT.take(pa.array(flags))
     if pd.api.types.is_integer_dtype(dtype) and np.dtype(_numpy_dtype(dtype)) != np.uint64:
         integers = column.to_numpy(dtype=np.int64, na_value=0)
-        if not len(integers) or (integers.min() > -(2**53) and integers.max() < 2**53):
-            text = pc.cast(pa.array(integers), pa.large_string())  # exact as float64 too
+        low, high = (int(integers.min()), int(integers.max())) if len(integers) else (0, 0)
+        if low > -(2**53) and high < 2**53:  # exact as float64 too
             missing = column.isna().to_numpy()
+            if high - low < SMALL_RANGE:  # each value's text once, then taken (answer codes)
+                texts = pc.cast(pa.array(np.arange(low, high + 1)), pa.large_string())
+                lookup = pa.concat_arrays([texts, pa.array([NULL], pa.large_string())])
+                return lookup.take(pa.array(np.where(missing, len(texts), integers - low)))
+            text = pc.cast(pa.array(integers), pa.large_string())
             return pc.if_else(pa.array(missing), NULL_TEXT, text) if missing.any() else text
     missing = column.isna().to_numpy()
     if pd.api.types.is_numeric_dtype(dtype):
@@ -219,6 +230,8 @@ def canonical_text(column: pd.Series) -> pa.Array:
             else column.dt.tz_localize("UTC")
         )
         text = _timestamp_text(utc.dt.tz_localize(None).to_numpy(dtype="datetime64[us]"))
+    elif isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":  # Arrow's already
+        text = pa.array(column.array).cast(pa.large_string())
     else:
         values = column.to_numpy(dtype=object)
         if not isinstance(dtype, pd.StringDtype) and not all(
@@ -227,6 +240,10 @@ def canonical_text(column: pd.Series) -> pa.Array:
             values = np.array([_scalar_text(v) for v in values], dtype=object)
         text = pa.array(np.where(missing, NULL, values), type=pa.large_string())
     return pc.if_else(pa.array(missing), NULL_TEXT, text) if missing.any() else text
+
+
+# Integer columns whose values span fewer than this are written through a table of their texts.
+SMALL_RANGE = 4096
 
 
 def _numpy_dtype(dtype: object) -> object:
@@ -260,7 +277,8 @@ def _lookup_of(categories: pd.Index) -> pa.Array:
     )
 
 
-# Rows hashed per slice of the sorted lines: bounds the memory of the joined text.
+# Rows per slice of a table made into lines and of the sorted lines hashed: bounds the memory
+# of the columns' text (one slice's at a time) and of the joined text.
 HASH_SLICE_ROWS = 200_000
 
 
@@ -278,13 +296,20 @@ def content_hash(frame: pd.DataFrame) -> str:
     frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
     digest = hashlib.sha256((FIELD_SEPARATOR.join(columns) + "\n").encode("utf-8"))
     if columns and len(frame):
-        texts = [canonical_text(frame[c]) for c in columns]
-        lines = pc.binary_join_element_wise(*texts, pa.scalar(FIELD_SEPARATOR, pa.large_string()))
-        del texts
+        separator = pa.scalar(FIELD_SEPARATOR, pa.large_string())
+        lines = pa.chunked_array(
+            [
+                pc.binary_join_element_wise(*(canonical_text(rows[c]) for c in columns), separator)
+                for rows in (
+                    frame.iloc[start : start + HASH_SLICE_ROWS]
+                    for start in range(0, len(frame), HASH_SLICE_ROWS)
+                )
+            ]
+        )
         order = pc.sort_indices(lines)
         newline, empty = pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string())
         for start in range(0, len(lines), HASH_SLICE_ROWS):
-            part = lines.take(order.slice(start, HASH_SLICE_ROWS))
+            part = lines.take(order.slice(start, HASH_SLICE_ROWS)).combine_chunks()
             ended = pc.binary_join_element_wise(part, newline, empty)
             offsets = np.frombuffer(ended.buffers()[1], dtype=np.int64)
             offsets = offsets[ended.offset : ended.offset + len(ended) + 1]

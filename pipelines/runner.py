@@ -2,10 +2,11 @@
 
 Registers a unit partition for every delivered unit, runs the per-unit job for each wave's units
 in batches of neighbouring units (one partition range per run, at most
-assets.defs.MAX_UNITS_PER_RUN units, at least one batch per worker; each unit keeps its own
-materialization and metadata), then the per-wave job for each wave with deliveries, then the
-cross-wave job. Every run is a real Dagster run in the instance (visible in the UI with its
-partitions and checks).
+assets.defs.MAX_UNITS_PER_RUN units, at least one batch per worker, the batches' bytes about
+equal; each unit keeps its own materialization and metadata) in worker processes, then the
+per-wave job for each wave with deliveries in this process while a worker builds the ledger,
+then the rest of the cross-wave job. Every run is a real Dagster run in the instance (visible
+in the UI with its partitions and checks).
 
 One failed run never stops the others: a batch in which a unit crashed fails as a whole and its
 units are run again one per run; a unit whose own run crashed gets a ledger row per file it had
@@ -20,8 +21,8 @@ import importlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 import dagster as dg
@@ -45,6 +46,7 @@ from assets.ingest.deliveries import (
 )
 from assets.ingest.row_count import RowCountError, count_data_rows
 from assets.ingest.unit_ingest import LEDGER_COLUMNS, ledger_row
+from assets.ingest.unit_steps import landed_by_unit
 from assets.ingest.units import parse_file_name
 from assets.ingest.validate import rejected_unread
 from assets.storage import DataZones, write_parquet
@@ -53,6 +55,7 @@ from pipelines.jobs import NATIONAL_JOB, UNIT_JOB, WAVE_JOB
 from schemas.codebook import codebook_for, codebooks
 
 WORKERS_ENV = "BRUKERSTEMME_WORKERS"  # parallel unit runs (default 2, one per core)
+LEDGER = dg.AssetKey("delivery_ledger")  # the cross-wave run's asset that needs unit runs only
 RUN_FAILED = "run_failed"  # ledger reason of a file whose unit run crashed before recording it
 # The terminal shows the runs' warnings and errors (a rejected file, a crashed unit) and the
 # runner's own lines; every event is still in the instance (UI, `dagster run logs`).
@@ -196,42 +199,85 @@ def _run_units_in_worker(wave: int, units: list[str]) -> FailedRun | None:
         return _run_units(instance, wave, units)
 
 
-def _run_batches(
-    wave: int, batches: list[list[str]], instance: dg.DagsterInstance, workers: int
-) -> list[tuple[list[str], FailedRun | None]]:
-    """Every batch's run; with workers > 1 in parallel processes on the same instance."""
-    if (
-        workers <= 1
-        or len(batches) < 2
-        or instance.is_ephemeral
-        or not os.environ.get("DAGSTER_HOME")
-    ):
-        return [(batch, _run_units(instance, wave, batch)) for batch in batches]
-    context = multiprocessing.get_context("spawn")
-    results = []
+def _run_in_worker(job_name: str, asset_selection: list[dg.AssetKey]) -> FailedRun | None:
+    with dg.DagsterInstance.get() as instance:
+        return _run(job_name, instance, asset_selection=asset_selection)
+
+
+@contextlib.contextmanager
+def worker_pool(instance: dg.DagsterInstance, workers: int) -> Iterator[Executor | None]:
+    """Worker processes for runs on this instance (None: run everything in this process, as
+    with no worker or an instance that lives only in this process).
+
+    They are forked from this process when it has no other thread (the modules and the
+    definitions are loaded already: a spawned worker spends two seconds importing them), else
+    spawned. The pool's processes all start at once, before its first task."""
+    if workers < 1 or instance.is_ephemeral or not os.environ.get("DAGSTER_HOME"):
+        yield None
+        return
+    method = "fork" if threading.active_count() == 1 else "spawn"
+    context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [(b, pool.submit(_run_units_in_worker, wave, b)) for b in batches]
-        for batch, future in futures:
-            try:
-                failure = future.result()
-            except Exception as exc:  # the worker process itself died
-                key = str(wave_unit_key(wave, batch[0])) if len(batch) == 1 else None
-                failure = FailedRun(UNIT_JOB, key, None, (), type(exc).__name__, f"wave {wave}")
-            results.append((batch, failure))
+        pool.submit(os.getpid).result()  # every worker starts now
+        yield pool
+
+
+def _run_batches(
+    wave: int, batches: list[list[str]], instance: dg.DagsterInstance, pool: Executor | None
+) -> list[tuple[list[str], FailedRun | None]]:
+    """Every batch's run; with a pool in its worker processes, on the same instance."""
+    if pool is None or len(batches) < 2:
+        return [(batch, _run_units(instance, wave, batch)) for batch in batches]
+    futures = [(b, pool.submit(_run_units_in_worker, wave, b)) for b in batches]
+    results = []
+    for batch, future in futures:
+        key = str(wave_unit_key(wave, batch[0])) if len(batch) == 1 else None
+        died = FailedRun(UNIT_JOB, key, None, (), "", f"wave {wave}")
+        results.append((batch, next(iter(_worker_result(future, died)), None)))
     return results
 
 
+def _worker_result(future: Future, died: FailedRun) -> list[FailedRun]:
+    """A worker's run: [] when it succeeded, else its failure (`died`, with the exception's
+    class, when the worker process itself died)."""
+    try:
+        failure = future.result()
+    except Exception as exc:
+        failure = replace(died, error=type(exc).__name__)
+    return [failure] if failure else []
+
+
+# A unit's expected work in a batch, in bytes of its landed files plus this much for what every
+# unit costs whatever its size (its runs of the readers, the checks and four Parquet writes).
+UNIT_FIXED_BYTES = 200_000
+
+
+def unit_weights(zones: DataZones, wave: int) -> dict[str, float]:
+    """Each unit's expected work (see UNIT_FIXED_BYTES), to share a wave out evenly."""
+    weights: dict[str, float] = {}
+    for unit_id, paths in landed_by_unit(zones, wave).items():
+        weights[unit_id] = UNIT_FIXED_BYTES + sum(p.stat().st_size for p in paths)
+    return weights
+
+
 def ingest_wave(
-    wave: int, units: list[str], instance: dg.DagsterInstance, workers: int, log=print
+    wave: int,
+    units: list[str],
+    instance: dg.DagsterInstance,
+    pool: Executor | None,
+    workers: int,
+    weights: dict[str, float] | None = None,
+    log=print,
 ) -> list[FailedRun]:
-    """Run the unit job for these units of a wave, in batches of neighbouring units; a batch that
-    fails is run again one unit per run, so that only the failing units fail. Returns the
-    failed one-unit runs."""
+    """Run the unit job for these units of a wave, in batches of neighbouring units of about
+    equal weight (unit_weights); a batch that fails is run again one unit per run, so that
+    only the failing units fail. Returns the failed one-unit runs."""
     order = instance.get_dynamic_partitions(UNIT_PARTITIONS_NAME)
-    batches = unit_batches(order, set(units), parts=workers)
+    parts = workers if pool is not None else 1
+    batches = unit_batches(order, set(units), parts=parts, weights=weights)
     failed: list[FailedRun] = []
     retry: list[list[str]] = []
-    for batch, failure in _run_batches(wave, batches, instance, workers):
+    for batch, failure in _run_batches(wave, batches, instance, pool):
         if failure is None:
             continue
         if len(batch) == 1:
@@ -239,7 +285,7 @@ def ingest_wave(
         else:
             log(f"{failure.describe()}; running its units one by one")
             retry += [[unit] for unit in batch]
-    failed += [f for _, f in _run_batches(wave, retry, instance, workers) if f is not None]
+    failed += [f for _, f in _run_batches(wave, retry, instance, pool) if f is not None]
     return failed
 
 
@@ -334,7 +380,7 @@ def materialize_all(
     instance = instance or dagster_instance()
     workers = workers or int(os.environ.get(WORKERS_ENV, "2"))
     if not delivered:  # only files no unit takes: the ledger says why for each
-        failed = _run(NATIONAL_JOB, instance, asset_selection=[dg.AssetKey("delivery_ledger")])
+        failed = _run(NATIONAL_JOB, instance, asset_selection=[LEDGER])
         note = f" (but the ledger's run failed: {failed.describe()})" if failed else ""
         raise NoDeliveries(no_deliveries_message(zones) + note)
     if changed_only:
@@ -345,27 +391,53 @@ def materialize_all(
     else:
         units = delivered
     register_units(instance, units)
-    if workers > 1:  # this process waits for the unit runs: load the wave job's GX meanwhile
-        threading.Thread(target=_import_quietly, args=("great_expectations",), daemon=True).start()
     failures: list[FailedRun] = []
-    for wave, unit_ids in units.items():
-        log(f"wave {wave}: ingesting {len(unit_ids)} units")
-        crashed = ingest_wave(wave, unit_ids, instance, workers, log)
-        for failure in crashed:
-            _, unit_id = wave_and_unit(failure.partition)
-            try:
-                added = f"{record_crash(zones, wave, unit_id, failure)} ledger row(s) added"
-            except Exception as exc:  # the ledger then misses the file, and its gate says so
-                added = f"its ledger rows could not be written ({type(exc).__name__})"
-            log(f"{failure.describe()}; {added}")
-        failures += crashed
-    for wave in units:
-        log(f"wave {wave}: harmonizing")
-        # every wave's new edition is made current once, by the cross-wave run below
-        failed = _run(WAVE_JOB, instance, str(wave), tags={MAKE_CURRENT_TAG: "later"})
-        failures += [replace(failed, label=f"wave {wave}")] if failed else []
-    log("ledger and cross-wave outputs")
-    failures += [f for f in [_run(NATIONAL_JOB, instance)] if f]
+    with worker_pool(instance, workers if workers > 1 else 0) as pool:
+        if pool is not None:  # this process waits for the unit runs: load GX meanwhile
+            threading.Thread(
+                target=_import_quietly, args=("great_expectations",), daemon=True
+            ).start()
+        for wave, unit_ids in units.items():
+            failures += _ingest(zones, instance, wave, unit_ids, pool, workers, log)
+    # The ledger's run needs the unit runs only: with workers, one runs it beside the waves
+    # (this process), and the cross-wave run then leaves the ledger out.
+    with worker_pool(instance, 1 if workers > 1 else 0) as beside:
+        ledger = beside.submit(_run_in_worker, NATIONAL_JOB, [LEDGER]) if beside else None
+        for wave in units:
+            log(f"wave {wave}: harmonizing")
+            # every wave's new edition is made current once, by the cross-wave run below
+            failed = _run(WAVE_JOB, instance, str(wave), tags={MAKE_CURRENT_TAG: "later"})
+            failures += [replace(failed, label=f"wave {wave}")] if failed else []
+        log("ledger and cross-wave outputs")
+        rest = None
+        if ledger is not None:
+            failures += _worker_result(ledger, FailedRun(NATIONAL_JOB, None, None, (), ""))
+            national = defs.resolve_job_def(NATIONAL_JOB).asset_layer.selected_asset_keys
+            rest = sorted(k for k in national if k != LEDGER)
+    failures += [f for f in [_run(NATIONAL_JOB, instance, asset_selection=rest)] if f]
     if failures:
         raise RunsFailed(failures, units)
     return units
+
+
+def _ingest(
+    zones: DataZones,
+    instance: dg.DagsterInstance,
+    wave: int,
+    unit_ids: list[str],
+    pool: Executor | None,
+    workers: int,
+    log,
+) -> list[FailedRun]:
+    """The unit runs of one wave (ingest_wave); a crashed unit's files get their ledger rows."""
+    log(f"wave {wave}: ingesting {len(unit_ids)} units")
+    weights = unit_weights(zones, wave)
+    crashed = ingest_wave(wave, unit_ids, instance, pool, workers, weights, log)
+    for failure in crashed:
+        _, unit_id = wave_and_unit(failure.partition)
+        try:
+            added = f"{record_crash(zones, wave, unit_id, failure)} ledger row(s) added"
+        except Exception as exc:  # the ledger then misses the file, and its gate says so
+            added = f"its ledger rows could not be written ({type(exc).__name__})"
+        log(f"{failure.describe()}; {added}")
+    return crashed

@@ -1,7 +1,8 @@
 """One Pandera schema for the harmonized responses of every wave.
 
 Column contract (one row per accepted respondent of a unit's current delivery):
-Text columns are categorical (dictionary-encoded in Parquet).
+Text columns are categorical (dictionary-encoded in Parquet), but respondent_key, which is
+unique per row, is plain text (pandas `str`).
 - identity and provenance: wave, unit_id, unit_type, respondent_key, source_file, source_sha256,
   source_row
 - geography: unit_name, kommune_id (the wave's code list; a bydel's is 0301), kommune_id_2024
@@ -46,7 +47,9 @@ def harmonized_schema() -> pa.DataFrameSchema:
         "unit_id": _text(regex=r"^\d{4}(\d{2})?$"),
         "unit_type": _text(UNIT_TYPES),
         "unit_name": _text(),
-        "respondent_key": _text(regex=r"^[0-9a-f]{16}$"),
+        "respondent_key": pa.Column(
+            "str", pa.Check.str_matches(r"^[0-9a-f]{16}$", name="matches ^[0-9a-f]{16}$")
+        ),
         "source_file": _text(),
         "source_sha256": _text(regex=r"^[0-9a-f]{64}$"),
         "source_row": pa.Column("int32", pa.Check.ge(1)),

@@ -61,6 +61,29 @@ def test_harmonized_waves_hold_the_accepted_rows(pipeline, samples: Path) -> Non
         assert frame["respondent_key"].is_unique
 
 
+def test_respondent_keys_are_the_documented_mac_of_wave_unit_and_vendor_id(pipeline) -> None:
+    import hashlib
+
+    from assets.ingest.harmonize_wave import DEFAULT_PSEUDONYM_KEY
+
+    zones, _ = pipeline
+    checked = 0
+    parts = [pd.read_parquet(part) for part in zones.unit_parts("validated", 2021)]
+    for rows in [p for p in parts if len(p)][:3]:  # a unit with no accepted file has no rows
+        unit = str(rows["unit_id"].iloc[0])
+        harmonized = pd.read_parquet(zones.harmonized(2021)).query("unit_id == @unit")
+        keys = dict(zip(harmonized["source_row"], harmonized["respondent_key"], strict=True))
+        for row in rows.itertuples():
+            mac = hashlib.blake2b(
+                f"2021|{unit}|{row.respondent_id}".encode(),
+                key=DEFAULT_PSEUDONYM_KEY.encode(),
+                digest_size=8,
+            )
+            assert keys[row.source_row] == mac.hexdigest()
+            checked += 1
+    assert checked
+
+
 def test_runs_partitions_and_checks_are_recorded(pipeline, samples: Path) -> None:
     _, instance = pipeline
     key = dg.AssetKey("validated_responses")

@@ -16,18 +16,29 @@ def test_a_batch_never_spans_a_unit_that_is_not_wanted() -> None:
 
 def test_batches_are_bounded_and_spread_over_the_workers() -> None:
     order = [f"{i:04d}" for i in range(10)]
-    assert unit_batches(order, set(order), max_units=4) == [
-        order[0:4],
-        order[4:8],
-        order[8:10],
-    ]
+    assert unit_batches(order, set(order), max_units=4) == [order[0:3], order[3:7], order[7:10]]
     assert unit_batches(order, set(order), parts=2) == [order[0:5], order[5:10]]
     assert unit_batches(order, {"0003"}, parts=2) == [["0003"]]
     many = [f"{i:04d}" for i in range(370)]
     sizes = [len(b) for b in unit_batches(many, set(many), max_units=100, parts=2)]
-    assert sizes == [93, 93, 93, 91]  # the two workers get equal shares
+    assert sizes == [92, 93, 92, 93]  # the two workers get equal shares
     batches = unit_batches(order, set(order), max_units=100, parts=3)
     assert [u for b in batches for u in b] == order and len(batches) >= 3
+
+
+def test_batches_share_the_units_weights_evenly() -> None:
+    order = [f"{i:04d}" for i in range(10)]
+    heavy = {u: 1.0 for u in order} | {"0000": 9.0}  # one unit as heavy as the nine others
+    assert unit_batches(order, set(order), parts=2, weights=heavy) == [order[:1], order[1:]]
+    weights = {u: float(i + 1) for i, u in enumerate(order)}  # 55 in all: 28 and 27
+    first, second = unit_batches(order, set(order), parts=2, weights=weights)
+    assert first == order[:7] and second == order[7:]  # 28 and 27
+    # a block boundary still cuts, and max_units still bounds a batch
+    assert unit_batches(order, set(order) - {"0005"}, parts=1, weights=weights) == [
+        order[:5],
+        order[6:],
+    ]
+    assert max(len(b) for b in unit_batches(order, set(order), 3, 1, heavy)) == 3
 
 
 def test_a_unit_without_a_partition_is_an_error() -> None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 
-import numpy as np
 import pandas as pd
 
 from reference import geography
-from schemas.categorical import categorical_dtype
 from schemas.harmonized import harmonized_columns, harmonized_schema
 
 PSEUDONYM_KEY_ENV = "BRUKERSTEMME_PSEUDONYM_KEY"
@@ -52,21 +50,24 @@ def pseudonym_key() -> bytes:
     )
 
 
-def respondent_keys(wave: int, units: pd.Series, ids: pd.Series) -> pd.Categorical:
+def respondent_keys(wave: int, units: pd.Series, ids: pd.Series) -> pd.Series:
     """Stable pseudonymous keys: keyed BLAKE2b (a MAC) of wave, unit and the vendor's id.
 
     The same respondent in the same delivery always gets the same key; without the secret key
-    nobody can recompute it from a vendor id.
+    nobody can recompute it from a vendor id. Plain text (`str`): a key is unique per row.
     """
-    secret = pseudonym_key()
+    keyed = hashlib.blake2b(key=pseudonym_key(), digest_size=8)  # the key's block once
+
+    def key(text: str) -> str:
+        mac = keyed.copy()
+        mac.update(text.encode())
+        return mac.hexdigest()
+
     keys = [
-        hashlib.blake2b(f"{wave}|{u}|{i}".encode(), key=secret, digest_size=8).hexdigest()
+        key(f"{wave}|{u}|{i}")
         for u, i in zip(units.astype(object).tolist(), ids.astype(object).tolist(), strict=True)
     ]
-    # categories in order of first appearance (factorize, no sort of a million keys); the
-    # values, and so the content hash, are what pd.Categorical(keys) gives
-    codes, distinct = pd.factorize(np.array(keys, dtype=object))
-    return pd.Categorical.from_codes(codes, dtype=categorical_dtype(distinct))
+    return pd.Series(keys, dtype="str", index=units.index)
 
 
 def harmonize_wave(decoded: pd.DataFrame, wave: int, code_list_year: int) -> pd.DataFrame:
@@ -74,12 +75,16 @@ def harmonize_wave(decoded: pd.DataFrame, wave: int, code_list_year: int) -> pd.
     columns = harmonized_columns()
     if decoded.empty:
         return harmonized_schema().validate(_empty(columns))
-    frame = decoded.copy()
-    frame["wave"] = wave
-    geo = geography.unit_geography(sorted(frame["unit_id"].unique()), code_list_year)
-    frame = frame.merge(
-        geo[["unit_id", *GEOGRAPHY_COLUMNS]], on="unit_id", how="left", validate="many_to_one"
-    )
+    frame = decoded.assign(wave=wave)
+    # units in code order, so that sorting by unit_id sorts by its text
+    units = frame["unit_id"].astype("category")
+    units = units.cat.reorder_categories(sorted(units.cat.categories))
+    frame["unit_id"] = units
+    # each unit's geography once, then taken by the unit's category code (no merge of rows)
+    geo = geography.unit_geography(list(units.cat.categories), code_list_year)
+    codes = units.cat.codes.to_numpy()
+    for name, values in _types(geo[GEOGRAPHY_COLUMNS]).items():
+        frame[name] = values.take(codes).set_axis(frame.index)
     frame["respondent_key"] = respondent_keys(wave, frame["unit_id"], frame["respondent_id"])
     frame = _types(frame[columns])
     frame = frame.sort_values(["unit_id", "source_row"], kind="stable").reset_index(drop=True)
@@ -87,13 +92,14 @@ def harmonize_wave(decoded: pd.DataFrame, wave: int, code_list_year: int) -> pd.
 
 
 def _types(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cast to the harmonized schema's dtypes (text columns are categorical)."""
+    """Cast the schema's columns in `frame` to its dtypes (text columns are categorical)."""
     schema = harmonized_schema()
     out = {}
-    for name, column in schema.columns.items():
-        dtype = str(column.dtype)
-        series = frame[name]
-        if dtype == "category":
+    for name, series in frame.items():
+        dtype = str(schema.columns[name].dtype)
+        if isinstance(series.dtype, pd.StringDtype) and dtype.startswith("string"):
+            out[name] = series
+        elif dtype == "category":
             out[name] = (
                 series
                 if isinstance(series.dtype, pd.CategoricalDtype)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from assets.ingest.deliveries import Delivery
@@ -124,9 +125,12 @@ def _decode_current(
     delivery, result = current
     decoded, skip_log = done if done is not None else decode_file(result.accepted, codebook)
     decoded["respondent_id"] = result.accepted[codebook.respondent_id].astype(str).to_numpy()
-    decoded["unit_id"] = delivery.unit_id
-    decoded["source_file"] = delivery.file_name
-    decoded["source_sha256"] = delivery.sha256
+    for name, value in (
+        ("unit_id", delivery.unit_id),
+        ("source_file", delivery.file_name),
+        ("source_sha256", delivery.sha256),
+    ):  # one value for every row: a category (one dictionary entry in Parquet)
+        decoded[name] = pd.Categorical.from_codes(np.zeros(len(decoded), "int8"), [value])
     skip_log = skip_log.assign(
         wave=delivery.wave,
         unit_id=delivery.unit_id,
