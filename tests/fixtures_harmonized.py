@@ -234,9 +234,10 @@ def generate(units: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
         out[item] = values
         out[missing_column(item)] = miss
     frame = pd.DataFrame(out)
-    for c in frame.columns:  # text columns are categorical (schemas.harmonized)
-        if frame[c].dtype == object or str(frame[c].dtype) == "str":
+    for c in frame.columns:  # text columns are categorical but the keys (schemas.harmonized)
+        if c != "respondent_key" and (frame[c].dtype == object or str(frame[c].dtype) == "str"):
             frame[c] = frame[c].astype("category")
+    frame["respondent_key"] = frame["respondent_key"].astype("str")
     return frame
 
 
