@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -190,6 +191,27 @@ def _scalar_text(value: object) -> str:
     return str(value)
 
 
+def coded_text(column: pd.Series) -> tuple[np.ndarray, pa.Array] | None:
+    """A column's canonical text as codes into a short table of texts (the last one NULL):
+    categories, booleans and integers of a small range; None for any other column."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):  # each category's text once, then by code
+        codes = column.cat.codes.to_numpy()
+        lookup = _category_lookup(dtype.categories)
+        return np.where(codes < 0, len(lookup) - 1, codes), lookup
+    if pd.api.types.is_bool_dtype(dtype):
+        return column.to_numpy(dtype=np.int8, na_value=2), BOOLEAN_TEXT  # false, true, null
+    if pd.api.types.is_integer_dtype(dtype) and np.dtype(_numpy_dtype(dtype)) != np.uint64:
+        integers = column.to_numpy(dtype=np.int64, na_value=0)
+        low, high = (int(integers.min()), int(integers.max())) if len(integers) else (0, 0)
+        exact = low > -(2**53) and high < 2**53  # as float64 too: its text is the integer's
+        if exact and high - low < SMALL_RANGE:  # each value's text once, then taken by code
+            texts = pc.cast(pa.array(np.arange(low, high + 1)), pa.large_string())
+            lookup = pa.concat_arrays([texts, pa.array([NULL], pa.large_string())])
+            return np.where(column.isna().to_numpy(), len(texts), integers - low), lookup
+    return None
+
+
 def canonical_text(column: pd.Series) -> pa.Array:
     """A column as canonical text for content_hash (an Arrow large_string array, no nulls).
 
@@ -201,26 +223,17 @@ def canonical_text(column: pd.Series) -> pa.Array:
     Categories, booleans and integers are written as a lookup table taken by code (one Arrow
     call per column: a unit's table has some 80 columns of a few thousand rows).
     """
+    coded = coded_text(column)
+    if coded is not None:
+        codes, lookup = coded
+        return lookup.take(pa.array(codes))
     dtype = column.dtype
-    if isinstance(dtype, pd.CategoricalDtype):  # each category's text once, then by code
-        codes = column.cat.codes.to_numpy()
-        lookup = _category_lookup(dtype.categories)
-        return lookup.take(pa.array(np.where(codes < 0, len(lookup) - 1, codes)))
-    if pd.api.types.is_bool_dtype(dtype):
-        flags = column.to_numpy(dtype=np.int8, na_value=2)  # 0 false, 1 true, 2 null
-        return BOOLEAN_TEXT.take(pa.array(flags))
+    missing = column.isna().to_numpy()
     if pd.api.types.is_integer_dtype(dtype) and np.dtype(_numpy_dtype(dtype)) != np.uint64:
         integers = column.to_numpy(dtype=np.int64, na_value=0)
-        low, high = (int(integers.min()), int(integers.max())) if len(integers) else (0, 0)
-        if low > -(2**53) and high < 2**53:  # exact as float64 too
-            missing = column.isna().to_numpy()
-            if high - low < SMALL_RANGE:  # each value's text once, then taken (answer codes)
-                texts = pc.cast(pa.array(np.arange(low, high + 1)), pa.large_string())
-                lookup = pa.concat_arrays([texts, pa.array([NULL], pa.large_string())])
-                return lookup.take(pa.array(np.where(missing, len(texts), integers - low)))
+        if integers.min() > -(2**53) and integers.max() < 2**53:  # exact as float64 too
             text = pc.cast(pa.array(integers), pa.large_string())
             return pc.if_else(pa.array(missing), NULL_TEXT, text) if missing.any() else text
-    missing = column.isna().to_numpy()
     if pd.api.types.is_numeric_dtype(dtype):
         text = _number_text(column.to_numpy(dtype="float64", na_value=np.nan))
     elif pd.api.types.is_datetime64_any_dtype(dtype):
@@ -231,7 +244,10 @@ def canonical_text(column: pd.Series) -> pa.Array:
         )
         text = _timestamp_text(utc.dt.tz_localize(None).to_numpy(dtype="datetime64[us]"))
     elif isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":  # Arrow's already
-        text = pa.array(column.array).cast(pa.large_string())
+        text = pa.array(column.array)
+        text = (text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text).cast(
+            pa.large_string()
+        )
     else:
         values = column.to_numpy(dtype=object)
         if not isinstance(dtype, pd.StringDtype) and not all(
@@ -296,10 +312,9 @@ def content_hash(frame: pd.DataFrame) -> str:
     frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
     digest = hashlib.sha256((FIELD_SEPARATOR.join(columns) + "\n").encode("utf-8"))
     if columns and len(frame):
-        separator = pa.scalar(FIELD_SEPARATOR, pa.large_string())
-        lines = pa.chunked_array(
+        lines = pa.concat_arrays(
             [
-                pc.binary_join_element_wise(*(canonical_text(rows[c]) for c in columns), separator)
+                _row_lines(rows, columns)
                 for rows in (
                     frame.iloc[start : start + HASH_SLICE_ROWS]
                     for start in range(0, len(frame), HASH_SLICE_ROWS)
@@ -309,9 +324,48 @@ def content_hash(frame: pd.DataFrame) -> str:
         order = pc.sort_indices(lines)
         newline, empty = pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string())
         for start in range(0, len(lines), HASH_SLICE_ROWS):
-            part = lines.take(order.slice(start, HASH_SLICE_ROWS)).combine_chunks()
+            part = lines.take(order.slice(start, HASH_SLICE_ROWS))
             ended = pc.binary_join_element_wise(part, newline, empty)
             offsets = np.frombuffer(ended.buffers()[1], dtype=np.int64)
             offsets = offsets[ended.offset : ended.offset + len(ended) + 1]
             digest.update(memoryview(ended.buffers()[2])[offsets[0] : offsets[-1]])
     return digest.hexdigest()
+
+
+# Neighbouring columns written through a table (coded_text) are joined per combination of their
+# codes: each combination's text is made once (at most this many, or the rows if fewer), then
+# taken by the rows' combined code, instead of joining every column row by row.
+GROUP_COMBINATIONS = 65_536
+SEPARATOR_TEXT = pa.scalar(FIELD_SEPARATOR, pa.large_string())
+
+
+def _row_lines(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
+    """Each row's values in `columns` order (canonical_text) joined by U+001F."""
+    limit = min(GROUP_COMBINATIONS, max(len(frame), 64))
+    parts: list[pa.Array] = []
+    group: list[tuple[np.ndarray, pa.Array]] = []
+    for column in columns:
+        coded = coded_text(frame[column])
+        combinations = math.prod(len(lookup) for _, lookup in group)
+        if group and (coded is None or combinations * len(coded[1]) > limit):
+            parts.append(_group_text(group, combinations, len(frame)))
+            group = []
+        if coded is None:
+            parts.append(canonical_text(frame[column]))
+        else:
+            group.append(coded)
+    if group:
+        parts.append(_group_text(group, math.prod(len(t) for _, t in group), len(frame)))
+    return pc.binary_join_element_wise(*parts, SEPARATOR_TEXT)
+
+
+def _group_text(group: list[tuple[np.ndarray, pa.Array]], combinations: int, rows: int):
+    """The joined text of coded columns, row by row, through a table of every combination."""
+    combined = np.zeros(rows, dtype=np.int64)
+    combination = np.arange(combinations)
+    stride, texts = combinations, []
+    for codes, lookup in group:
+        stride //= len(lookup)
+        combined += codes.astype(np.int64) * stride
+        texts.append(lookup.take(pa.array(combination // stride % len(lookup))))
+    return pc.binary_join_element_wise(*texts, SEPARATOR_TEXT).take(pa.array(combined))
