@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import logging
 import os
 import re
 import sys
@@ -297,5 +298,18 @@ def main(argv: list[str] | None = None) -> int:
     return demo(args.scale, args.data_dir)
 
 
+def entry() -> None:
+    """The `brukerstemme` command: main(), then its output flushed and the process ended at once.
+
+    Tearing the interpreter down after a run (Dagster, pandas, Arrow, DuckDB, Great Expectations
+    loaded) takes about two seconds and writes nothing: every run's events are committed and
+    every file is in place (written under a temporary name and renamed) by then."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -197,6 +197,19 @@ def _distinct(column: pd.Series) -> pd.Series:
     return column.drop_duplicates()
 
 
+# Rows looked at first to tell a near-unique text column (respondent_key) before finding all
+# its distinct values: only the choice of batch depends on it, never a result.
+PROBE_ROWS = 20_000
+
+
+def _near_unique(column: pd.Series) -> bool:
+    """Whether a large column that is not categorical is near-unique: its first PROBE_ROWS rows
+    have more than DISTINCT_SHARE of distinct values already."""
+    if isinstance(column.dtype, pd.CategoricalDtype) or len(column) <= PROBE_ROWS:
+        return False
+    return column.iloc[:PROBE_ROWS].nunique(dropna=False) > DISTINCT_SHARE * PROBE_ROWS
+
+
 def _plan(
     df: pd.DataFrame, configs: list[dict[str, Any]]
 ) -> tuple[list[int], list[int], dict[str, pd.Series]]:
@@ -209,8 +222,8 @@ def _plan(
         column = cfg["kwargs"].get("column")
         if _on_distinct_values(cfg) and column in df.columns:
             if column not in uniques:
-                values = _distinct(df[column])
-                uniques[column] = values if len(values) <= limit else None
+                values = None if _near_unique(df[column]) else _distinct(df[column])
+                uniques[column] = values if values is not None and len(values) <= limit else None
             if uniques[column] is not None:
                 on_values.append(i)
                 continue

@@ -149,3 +149,20 @@ def test_checks_on_distinct_values_fail_exactly_as_row_level_checks(
         assert (a.success, a.unexpected_count) == (b.success, b.unexpected_count), a
     failed = sum(not a.success for a, _ in pairs)
     assert failed > 50 if corrupt else failed == 0
+
+
+def test_a_near_unique_column_is_told_by_its_first_rows_and_changes_no_outcome(
+    harmonized, valid_units, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import quality.gx_runner as runner
+
+    assert runner._near_unique(pd.Series([f"{i:016x}" for i in range(30_000)], dtype="str"))
+    assert not runner._near_unique(pd.Series(["a", "b"] * 15_000, dtype="str"))
+    assert not runner._near_unique(pd.Series(range(30_000)).astype("category"))
+    frame = _corrupt_every_column(harmonized)
+    before = validate_harmonized(frame, valid_units)
+    monkeypatch.setattr(runner, "PROBE_ROWS", 50)  # respondent_key is told near-unique now
+    after = validate_harmonized(frame, valid_units)
+    assert [(o.type, o.success, o.unexpected_count) for o in after.outcomes] == [
+        (o.type, o.success, o.unexpected_count) for o in before.outcomes
+    ]

@@ -121,10 +121,13 @@ def validate_unit(
         except FileRejected as exc:
             results.append((delivery, rejected_unread(exc.reason, exc.detail)))
     outcome = ingest_unit(results, codebook, decoded)
-    write_parquet(outcome.validated, zones.unit_part("validated", wave, unit_id))
-    write_parquet(outcome.quarantine, zones.unit_part("quarantine", wave, unit_id))
-    write_parquet(outcome.skip_log, zones.unit_part("skip_log", wave, unit_id))
-    write_parquet(outcome.ledger, zones.unit_part("ledger", wave, unit_id))
+    for table, frame in (
+        ("validated", outcome.validated),
+        ("quarantine", outcome.quarantine),
+        ("skip_log", outcome.skip_log),
+        ("ledger", outcome.ledger),
+    ):  # parts are read whole: no statistics
+        write_parquet(frame, zones.unit_part(table, wave, unit_id), statistics=False)
     for row in outcome.ledger.itertuples():
         if row.status == "rejected":
             log.error(
