@@ -233,18 +233,17 @@ def _run_batches(
     for batch, future in futures:
         key = str(wave_unit_key(wave, batch[0])) if len(batch) == 1 else None
         died = FailedRun(UNIT_JOB, key, None, (), "", f"wave {wave}")
-        results.append((batch, next(iter(_worker_result(future, died)), None)))
+        results.append((batch, _worker_result(future, died)))
     return results
 
 
-def _worker_result(future: Future, died: FailedRun) -> list[FailedRun]:
-    """A worker's run: [] when it succeeded, else its failure (`died`, with the exception's
+def _worker_result(future: Future, died: FailedRun) -> FailedRun | None:
+    """A worker's run: None when it succeeded, else its failure (`died`, with the exception's
     class, when the worker process itself died)."""
     try:
-        failure = future.result()
+        return future.result()
     except Exception as exc:
-        failure = replace(died, error=type(exc).__name__)
-    return [failure] if failure else []
+        return replace(died, error=type(exc).__name__)
 
 
 # A unit's expected work in a batch, in bytes of its landed files plus this much for what every
@@ -411,7 +410,8 @@ def materialize_all(
         log("ledger and cross-wave outputs")
         rest = None
         if ledger is not None:
-            failures += _worker_result(ledger, FailedRun(NATIONAL_JOB, None, None, (), ""))
+            died = FailedRun(NATIONAL_JOB, None, None, (), "")
+            failures += [f for f in [_worker_result(ledger, died)] if f]
             national = defs.resolve_job_def(NATIONAL_JOB).asset_layer.selected_asset_keys
             rest = sorted(k for k in national if k != LEDGER)
     failures += [f for f in [_run(NATIONAL_JOB, instance, asset_selection=rest)] if f]
