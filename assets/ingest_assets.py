@@ -49,6 +49,7 @@ from assets.storage import (
 from quality.drift import answer_counts, drift_gate
 from quality.gates import harmonized_gate, ledger_gate, valid_units
 from schemas.codebook import codebook_for, codebooks
+from schemas.harmonized import harmonized_schema
 
 INGEST = "ingest"
 
@@ -199,16 +200,17 @@ def harmonized_responses(context: dg.AssetExecutionContext, data: DataZonesResou
     wave = int(context.partition_key)
     zones, codebook = data.zones(), codebook_for(wave)
     decoded = read_parquets(zones.unit_parts("validated", wave))
-    frame = harmonize_wave(decoded, wave, codebook.code_list_year)  # Pandera: raises on failure
+    frame = harmonize_wave(decoded, wave, codebook.code_list_year, validate=False)
     del decoded
     # The content hash and the Parquet file are Arrow work that releases the GIL: they run on
-    # the other core while the gates (Python, pandas) run here. The file is written under a
-    # temporary name and takes its place only after the gates pass.
+    # the other core while the Pandera model and the gates (Python, pandas) run here. The file
+    # is written under a temporary name and takes its place only after they all pass.
     path = zones.harmonized(wave)
     with ThreadPoolExecutor(2) as beside:
         hashing = beside.submit(content_hash, frame)
         staging = beside.submit(stage_parquet, frame, path)
         try:
+            harmonized_schema().validate(frame, lazy=True)  # raises SchemaErrors
             docs = zones.warehouse / "quality" / "harmonized_expectations"
             gate = harmonized_gate(frame, valid_units({wave: codebook.code_list_year}),
                                    docs / f"{wave}-{context.run_id}")  # fmt: skip

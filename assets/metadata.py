@@ -9,15 +9,22 @@ def markdown_table(frame: pd.DataFrame, max_rows: int = 50) -> str:
     """A Markdown table of the first rows of a frame (no extra dependency)."""
     if frame.empty:
         return "_none_"
-    shown = frame.head(max_rows).astype(object).where(frame.head(max_rows).notna(), "")
+    shown = frame.head(max_rows)
     lines = ["| " + " | ".join(map(str, shown.columns)) + " |", "|" + "---|" * len(shown.columns)]
     lines += [
-        "| " + " | ".join(str(v).replace("|", "/") for v in row) + " |"
-        for row in shown.itertuples(index=False)
+        "| " + " | ".join(_cell(v) for v in row) + " |"
+        for row in shown.itertuples(index=False, name=None)
     ]
     if len(frame) > max_rows:
         lines.append(f"\n… {len(frame) - max_rows} more rows")
     return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    """A table cell's text: empty for a missing scalar, `|` written as `/`."""
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return ""
+    return str(value).replace("|", "/")
 
 
 def provenance_metadata() -> dict[str, str]:

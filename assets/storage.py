@@ -76,8 +76,9 @@ class DataZones:
 READ_THREADS = 4
 
 
-def write_parquet(frame: pd.DataFrame, path: Path, statistics: bool = True) -> Path:
-    """Write atomically (temp file + rename) so readers never see half a file.
+def write_parquet(frame: pd.DataFrame | pa.Table, path: Path, statistics: bool = True) -> Path:
+    """Write a frame (or an Arrow table) atomically (temp file + rename) so readers never see
+    half a file.
 
     statistics=False leaves out the column statistics (min, max, nulls per row group), which
     only serve readers that filter row groups: a unit's part, read whole, is written a third
@@ -86,12 +87,14 @@ def write_parquet(frame: pd.DataFrame, path: Path, statistics: bool = True) -> P
     return path
 
 
-def stage_parquet(frame: pd.DataFrame, path: Path, statistics: bool = True) -> Path:
+def stage_parquet(frame: pd.DataFrame | pa.Table, path: Path, statistics: bool = True) -> Path:
     """Write the file `path` will be, under a hidden temporary name beside it: renaming it to
     `path` publishes it at once (write_parquet), deleting it leaves `path` as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
     pq.write_table(table, tmp, compression="zstd", write_statistics=statistics)
     return tmp
 

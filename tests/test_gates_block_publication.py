@@ -154,8 +154,8 @@ def test_harmonized_gate_keeps_the_previous_wave_file(published, monkeypatch) ->
     before = _fingerprint(zones)
     real = ingest_assets.harmonize_wave
 
-    def foreign_unit(decoded, wave, code_list_year):
-        frame = real(decoded, wave, code_list_year)
+    def foreign_unit(decoded, wave, code_list_year, validate=True):
+        frame = real(decoded, wave, code_list_year, validate)
         unit_id = frame["unit_id"].astype(str)
         frame["unit_id"] = unit_id.where(unit_id != unit_id.iloc[0], "9999").astype("category")
         return frame
@@ -165,6 +165,28 @@ def test_harmonized_gate_keeps_the_previous_wave_file(published, monkeypatch) ->
     assert not result.success
     assert _check_status(instance, "harmonized_responses", "harmonized_expectations") == "FAILED"
     assert _fingerprint(zones) == before
+
+
+def test_the_harmonized_schema_keeps_the_previous_wave_file_and_leaves_no_temporary_file(
+    published, monkeypatch
+) -> None:
+    """The Pandera model runs while the file is being written beside it: a frame that fails
+    the model leaves the previous file, and nothing of the new one."""
+    zones, instance = published
+    before = _fingerprint(zones)
+    real = ingest_assets.harmonize_wave
+
+    def bad_key(decoded, wave, code_list_year, validate=True):
+        frame = real(decoded, wave, code_list_year, validate)
+        frame["respondent_key"] = frame["respondent_key"].where(frame.index != 0, "not-a-key")
+        return frame
+
+    monkeypatch.setattr(ingest_assets, "harmonize_wave", bad_key)
+    result = _rerun(WAVE_JOB, instance, "2019")
+    assert not result.success
+    assert _fingerprint(zones) == before
+    folder = zones.harmonized(2019).parent
+    assert sorted(p.name for p in folder.iterdir()) == [zones.harmonized(2019).name]
 
 
 def test_ledger_gate_blocks_publication_when_a_file_is_unaccounted_for(published) -> None:

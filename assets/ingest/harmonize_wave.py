@@ -70,8 +70,12 @@ def respondent_keys(wave: int, units: pd.Series, ids: pd.Series) -> pd.Series:
     return pd.Series(keys, dtype="str", index=units.index)
 
 
-def harmonize_wave(decoded: pd.DataFrame, wave: int, code_list_year: int) -> pd.DataFrame:
-    """Harmonized responses of one wave from the concatenated decoded units."""
+def harmonize_wave(
+    decoded: pd.DataFrame, wave: int, code_list_year: int, validate: bool = True
+) -> pd.DataFrame:
+    """Harmonized responses of one wave from the concatenated decoded units, validated by the
+    harmonized Pandera schema (raises SchemaErrors) unless `validate` is False: the caller
+    then validates them itself (harmonized_schema().validate(frame, lazy=True))."""
     columns = harmonized_columns()
     if decoded.empty:
         return harmonized_schema().validate(_empty(columns))
@@ -88,7 +92,7 @@ def harmonize_wave(decoded: pd.DataFrame, wave: int, code_list_year: int) -> pd.
     frame["respondent_key"] = respondent_keys(wave, frame["unit_id"], frame["respondent_id"])
     frame = _types(frame[columns])
     frame = frame.sort_values(["unit_id", "source_row"], kind="stable").reset_index(drop=True)
-    return harmonized_schema().validate(frame, lazy=True)
+    return harmonized_schema().validate(frame, lazy=True) if validate else frame
 
 
 def _types(frame: pd.DataFrame) -> pd.DataFrame:

@@ -50,7 +50,8 @@ def store_raw(zones: DataZones, delivery: Delivery, archived: Path, codebook: Co
         note = {"reason": exc.reason, "detail": exc.detail, "file_name": delivery.file_name}
         note_path.write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
         return exc.reason
-    write_parquet(table.frame, table_path, statistics=False)  # read whole
+    cells = table.arrow if table.arrow is not None else table.frame
+    write_parquet(cells, table_path, statistics=False)  # read whole
     _keep(table_path, _as_loaded(table.frame))
     return "parsed"
 

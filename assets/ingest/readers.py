@@ -51,6 +51,9 @@ class RawTable:
     frame: pd.DataFrame
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
+    # the same cells as an Arrow table, when the reader made one (CSV): written as they are,
+    # without converting the frame back
+    arrow: pa.Table | None = None
 
     @property
     def n_rows(self) -> int:
@@ -226,8 +229,12 @@ def _read_csv(path: Path, codebook: Codebook) -> RawTable:
         text = column.cast(pa.string())
         blank = pc.equal(pc.utf8_trim_whitespace(text), "")
         columns.append(pc.if_else(blank, pa.scalar(None, pa.string()), text).dictionary_encode())
-    frame = pa.table(columns, names=table.column_names).to_pandas()
-    return RawTable(_finish(frame), encoding=encoding)
+    cells = pa.table(columns, names=table.column_names)
+    frame = _finish(cells.to_pandas())
+    if SOURCE_ROW in cells.column_names:  # a column of that name: written from the frame
+        return RawTable(frame, encoding=encoding)
+    rows = pa.array(frame[SOURCE_ROW].to_numpy(), pa.int32())
+    return RawTable(frame, encoding=encoding, arrow=cells.append_column(SOURCE_ROW, rows))
 
 
 def _header_text(value: object) -> str | None:
