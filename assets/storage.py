@@ -234,8 +234,9 @@ def canonical_text(column: pd.Series) -> pa.Array:
     without a decimal point (4, 4.0 and Int8 4 are all "4", -0.0 is "0"); timestamps are
     ISO 8601 in UTC with microseconds; everything else (text, categories) is its text.
 
-    Categories, booleans and integers are written as a lookup table taken by code (one Arrow
-    call per column: a unit's table has some 80 columns of a few thousand rows).
+    Categories, booleans and integers of a small range are written as a lookup table taken by
+    code (coded_text; one Arrow call per column: a unit's table has some 80 columns of a few
+    thousand rows).
     """
     coded = coded_text(column)
     if coded is not None:
@@ -373,7 +374,7 @@ def _row_lines(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
     return pc.binary_join_element_wise(*parts, SEPARATOR_TEXT)
 
 
-def _group_text(group: list[tuple[np.ndarray, pa.Array]], combinations: int, rows: int):
+def _group_text(group: list[tuple[np.ndarray, pa.Array]], combinations: int, rows: int) -> pa.Array:
     """The joined text of coded columns, row by row, through a table of every combination."""
     combined = np.zeros(rows, dtype=np.int64)
     combination = np.arange(combinations)

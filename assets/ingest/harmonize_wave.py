@@ -87,6 +87,8 @@ def harmonize_wave(
     # each unit's geography once, then taken by the unit's category code (no merge of rows)
     geo = geography.unit_geography(list(units.cat.categories), code_list_year)
     codes = units.cat.codes.to_numpy()
+    if (codes < 0).any():  # every decoded row names its unit (the delivery's file name)
+        raise ValueError(f"wave {wave}: {int((codes < 0).sum())} decoded rows have no unit_id")
     for name, values in _types(geo[GEOGRAPHY_COLUMNS]).items():
         frame[name] = values.take(codes).set_axis(frame.index)
     frame["respondent_key"] = respondent_keys(wave, frame["unit_id"], frame["respondent_id"])
