@@ -14,7 +14,7 @@ import pytest
 import assets.ingest_assets
 from assets.storage import DATA_DIR_ENV, DataZones
 from pipelines import cli
-from pipelines.runner import RUN_FAILED, FailedRun, crash_ledger
+from pipelines.run_failures import RUN_FAILED, FailedRun, crash_ledger
 
 REPO = Path(__file__).resolve().parents[1]
 WAVE, CRASHING = "2023", "4601"
