@@ -209,14 +209,23 @@ def coded_text(column: pd.Series) -> tuple[np.ndarray, pa.Array] | None:
         return np.where(codes < 0, len(lookup) - 1, codes), lookup
     if pd.api.types.is_bool_dtype(dtype):
         return column.to_numpy(dtype=np.int8, na_value=2), BOOLEAN_TEXT  # false, true, null
-    if pd.api.types.is_integer_dtype(dtype) and np.dtype(_numpy_dtype(dtype)) != np.uint64:
-        integers = column.to_numpy(dtype=np.int64, na_value=0)
-        low, high = (int(integers.min()), int(integers.max())) if len(integers) else (0, 0)
-        exact = low > -(2**53) and high < 2**53  # as float64 too: its text is the integer's
-        if exact and high - low < SMALL_RANGE:  # each value's text once, then taken by code
-            lookup = _integer_lookup(low, high)
-            return np.where(column.isna().to_numpy(), len(lookup) - 1, integers - low), lookup
+    exact = _exact_integers(column)
+    if exact is not None and exact[2] - exact[1] < SMALL_RANGE:  # each value's text once
+        integers, low, high = exact
+        lookup = _integer_lookup(low, high)
+        return np.where(column.isna().to_numpy(), len(lookup) - 1, integers - low), lookup
     return None
+
+
+def _exact_integers(column: pd.Series) -> tuple[np.ndarray, int, int] | None:
+    """A signed integer column's values (null as 0), their least and greatest, when all are
+    exact as float64 too (so that an integer's text is its canonical text); else None."""
+    dtype = column.dtype
+    if not pd.api.types.is_integer_dtype(dtype) or np.dtype(_numpy_dtype(dtype)) == np.uint64:
+        return None
+    integers = column.to_numpy(dtype=np.int64, na_value=0)
+    low, high = (int(integers.min()), int(integers.max())) if len(integers) else (0, 0)
+    return (integers, low, high) if low > -(2**53) and high < 2**53 else None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -242,13 +251,17 @@ def canonical_text(column: pd.Series) -> pa.Array:
     if coded is not None:
         codes, lookup = coded
         return lookup.take(pa.array(codes))
+    return _uncoded_text(column)
+
+
+def _uncoded_text(column: pd.Series) -> pa.Array:
+    """canonical_text of a column that coded_text does not take."""
     dtype = column.dtype
     missing = column.isna().to_numpy()
-    if pd.api.types.is_integer_dtype(dtype) and np.dtype(_numpy_dtype(dtype)) != np.uint64:
-        integers = column.to_numpy(dtype=np.int64, na_value=0)
-        if integers.min() > -(2**53) and integers.max() < 2**53:  # exact as float64 too
-            text = pc.cast(pa.array(integers), pa.large_string())
-            return pc.if_else(pa.array(missing), NULL_TEXT, text) if missing.any() else text
+    exact = _exact_integers(column)
+    if exact is not None:
+        text = pc.cast(pa.array(exact[0]), pa.large_string())
+        return pc.if_else(pa.array(missing), NULL_TEXT, text) if missing.any() else text
     if pd.api.types.is_numeric_dtype(dtype):
         text = _number_text(column.to_numpy(dtype="float64", na_value=np.nan))
     elif pd.api.types.is_datetime64_any_dtype(dtype):
@@ -366,7 +379,7 @@ def _row_lines(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
             parts.append(_group_text(group, combinations, len(frame)))
             group = []
         if coded is None:
-            parts.append(canonical_text(frame[column]))
+            parts.append(_uncoded_text(frame[column]))
         else:
             group.append(coded)
     if group:
