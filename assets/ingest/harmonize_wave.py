@@ -102,10 +102,8 @@ def _types(frame: pd.DataFrame) -> pd.DataFrame:
     schema = harmonized_schema()
     out = {}
     for name, series in frame.items():
-        dtype = str(schema.columns[name].dtype)
-        if isinstance(series.dtype, pd.StringDtype) and dtype.startswith("string"):
-            out[name] = series
-        elif dtype == "category":
+        dtype = schema.columns[name].dtype.type  # the pandas dtype Pandera checks for
+        if isinstance(dtype, pd.CategoricalDtype):
             out[name] = (
                 series
                 if isinstance(series.dtype, pd.CategoricalDtype)
@@ -118,4 +116,4 @@ def _types(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _empty(columns: list[str]) -> pd.DataFrame:
     schema = harmonized_schema()
-    return pd.DataFrame({c: pd.Series(dtype=str(schema.columns[c].dtype)) for c in columns})
+    return pd.DataFrame({c: pd.Series(dtype=schema.columns[c].dtype.type) for c in columns})
