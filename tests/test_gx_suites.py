@@ -135,12 +135,12 @@ def test_checks_on_distinct_values_fail_exactly_as_row_level_checks(
 ) -> None:
     """run_suite checks set-type expectations on one row per distinct value: every expectation
     must succeed or fail as it does on every row, with the same unexpected row count."""
-    import quality.gx_runner as runner
+    import quality.gx_plan as gx_plan
 
     frame = _corrupt_every_column(harmonized) if corrupt else harmonized
     cheap = validate_harmonized(frame, valid_units)
     assert cheap._gx_result.meta["checked_on_distinct_values"]  # the cheap path was taken
-    monkeypatch.setattr(runner, "DISTINCT_SHARE", 0.0)  # every expectation on every row
+    monkeypatch.setattr(gx_plan, "DISTINCT_SHARE", 0.0)  # every expectation on every row
     rows = validate_harmonized(frame, valid_units)
     assert not rows._gx_result.meta["checked_on_distinct_values"]
     pairs = list(zip(cheap.outcomes, rows.outcomes, strict=True))
@@ -154,14 +154,14 @@ def test_checks_on_distinct_values_fail_exactly_as_row_level_checks(
 def test_a_near_unique_column_is_told_by_its_first_rows_and_changes_no_outcome(
     harmonized, valid_units, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import quality.gx_runner as runner
+    import quality.gx_plan as gx_plan
 
-    assert runner._near_unique(pd.Series([f"{i:016x}" for i in range(30_000)], dtype="str"))
-    assert not runner._near_unique(pd.Series(["a", "b"] * 15_000, dtype="str"))
-    assert not runner._near_unique(pd.Series(range(30_000)).astype("category"))
+    assert gx_plan.near_unique(pd.Series([f"{i:016x}" for i in range(30_000)], dtype="str"))
+    assert not gx_plan.near_unique(pd.Series(["a", "b"] * 15_000, dtype="str"))
+    assert not gx_plan.near_unique(pd.Series(range(30_000)).astype("category"))
     frame = _corrupt_every_column(harmonized)
     before = validate_harmonized(frame, valid_units)
-    monkeypatch.setattr(runner, "PROBE_ROWS", 50)  # respondent_key is told near-unique now
+    monkeypatch.setattr(gx_plan, "PROBE_ROWS", 50)  # respondent_key is told near-unique now
     after = validate_harmonized(frame, valid_units)
     assert [(o.type, o.success, o.unexpected_count) for o in after.outcomes] == [
         (o.type, o.success, o.unexpected_count) for o in before.outcomes
