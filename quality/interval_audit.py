@@ -293,13 +293,21 @@ class _Audit:
         ub = np.repeat([r_iv[a] for a in unknown], len(answers)) if unknown else np.zeros(0)
         model = IntervalModel(n, np.zeros(n), ub, self.cfg.audit_time_limit_seconds)
 
+        # per answer selection: its answer positions and each known atom's count in it (made
+        # once: a national figure's expression runs over every atom, for every selection)
+        selections: dict[frozenset[str] | None, tuple[list[int], dict[str, float]]] = {}
+
         def expr(atoms: Iterable[str], cats: set[str] | None) -> tuple[dict[int, float], float]:
+            chosen = None if cats is None else frozenset(cats)
+            if chosen not in selections:
+                sel = [j for j, k in enumerate(answers) if chosen is None or k in chosen]
+                selections[chosen] = sel, {a: float(v[sel].sum()) for a, v in known.items()}
+            sel, known_sums = selections[chosen]
             coefs: dict[int, float] = {}
             const = 0.0
-            sel = [j for j, k in enumerate(answers) if cats is None or k in cats]
             for a in atoms:
-                if a in known:
-                    const += float(known[a][sel].sum())
+                if a in known_sums:
+                    const += known_sums[a]
                 elif a in r_iv:
                     for j in sel:
                         coefs[col[(a, answers[j])]] = 1.0

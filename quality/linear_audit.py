@@ -157,6 +157,44 @@ def derivable(system: _System, atoms: Iterable[str], change: bool = False) -> bo
     return bool(t) and system.derive(t) is not None
 
 
+def derivable_without(
+    rows: Sequence[Row], changed: set[str], atoms: Iterable[str], change: bool,
+    hidden: Sequence[int],
+) -> list[bool]:  # fmt: skip
+    """For each row index in `hidden`: whether the sum over `atoms` (or its change) is still
+    derivable when that one row is left out: what `derivable(build_system(rows without it,
+    changed), atoms, change)` answers, for all of them from one factorisation of the rows.
+
+    With A the rows over the variables and t the combination, t is derivable from the rows
+    without row i iff some y with Aᵀy = t has y_i = 0: iff the min-norm solution has y_i = 0
+    or row i is a combination of the others (its leverage, ‖U_r[i]‖², is below 1)."""
+    if not hidden:
+        return []
+    every = set().union(*(r.atoms for r in rows))
+    var_of = _variables(every, changed, any(r.edition == "old" for r in rows))
+    a = np.zeros((len(rows), max(var_of.values()) + 1))
+    for i, r in enumerate(rows):
+        a[i, sorted({var_of[(r.edition, x)] for x in r.atoms})] = 1.0
+    t = np.zeros(a.shape[1])
+    for x in atoms:
+        new = var_of.get(("new", x))
+        if new is None:
+            return [False] * len(hidden)  # in no published figure
+        t[new] += 1.0
+        if change:
+            t[var_of.get(("old", x), new)] -= 1.0
+    if not np.abs(t).max() > TOL:
+        return [False] * len(hidden)  # an empty combination (no change to derive)
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    rank = int((s > TOL * max(1.0, float(s.max()))).sum())
+    u, s, vt = u[:, :rank], s[:rank], vt[:rank]
+    y = u @ ((vt @ t) / s)
+    if np.abs(a.T @ y - t).max() > TOL:
+        return [False] * len(hidden)  # not derivable even from every row
+    leverage = (u**2).sum(axis=1)
+    return [bool(abs(y[i]) <= TOL or leverage[i] < 1.0 - TOL) for i in hidden]
+
+
 def _zero_sums(ws: list[np.ndarray]) -> dict[tuple, list[int]]:
     sums: dict[tuple, list[int]] = {}
     for r in range(len(ws) + 1):

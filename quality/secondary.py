@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from quality.linear_audit import Finding, Row, Values, build_system, derivable
+from quality.linear_audit import Finding, Row, Values, build_system, derivable_without
 from quality.linear_audit import small_changes as find_changes
 from quality.linear_audit import small_groups as find_groups
 
@@ -139,11 +139,17 @@ def audit(
     return sorted(findings, key=lambda f: (f.kind, len(f.atoms), sorted(f.atoms), f.edition_key))
 
 
-def _still_derivable(figures: list[Figure], previous: list[Previous], finding: Finding) -> bool:
+def _still_derivable(
+    figures: list[Figure], previous: list[Previous], finding: Finding, tests: list[Figure]
+) -> list[bool]:
+    """For each shown figure in `tests`: whether the finding stays derivable when that figure
+    alone is hidden (quality.linear_audit.derivable_without, one factorisation for all)."""
     prev = next((p for p in previous if p.name == finding.edition_key), None)
     changed = _changed(figures, prev) if prev else set()
-    system = build_system(_rows(figures, prev), changed)
-    return derivable(system, finding.atoms, change=finding.kind == "small_change")
+    rows = _rows(figures, prev)
+    index = {r.key: i for i, r in enumerate(rows) if r.edition == "new"}
+    change = finding.kind == "small_change"
+    return derivable_without(rows, changed, finding.atoms, change, [index[f.key] for f in tests])
 
 
 def cost(f: Figure, group_level: bool) -> float:
@@ -162,11 +168,9 @@ def _choose(
     a candidate.
     """
     ranked = sorted(pool, key=lambda f: (cost(f, group_level), f.key))
-    for f in ranked[:MAX_TESTS]:
-        f.shown = False
-        broken = not _still_derivable(figures, previous, finding)
-        f.shown = True
-        if broken:
+    tests = ranked[:MAX_TESTS]
+    for f, still in zip(tests, _still_derivable(figures, previous, finding, tests), strict=True):
+        if not still:
             return f
     # No single figure suffices: withhold the cheapest county or pool over the revealed group;
     # else the sibling unit that shares the most published parents with it (it joins every
@@ -208,11 +212,9 @@ def _choose_revision(
             -sum(f.atoms <= c.atoms for c in covering), order.get(f.kind, 4), f.size, f.key,
         ),
     )  # fmt: skip
-    for f in [*inside, *outside][:MAX_TESTS]:
-        f.shown = False
-        broken = not _still_derivable(figures, previous, finding)
-        f.shown = True
-        if broken:
+    tests = [*inside, *outside][:MAX_TESTS]
+    for f, still in zip(tests, _still_derivable(figures, previous, finding, tests), strict=True):
+        if not still:
             return f
     if aggregates_first and inside and order.get(inside[0].kind, 4) < order["kommune"]:
         return inside[0]

@@ -160,3 +160,28 @@ def test_processes_writing_at_once_lose_nothing(
             for r in instance.fetch_materializations(dg.AssetKey(key), limit=1000).records
         }
         assert partitions == set(PARTS.get_partition_keys())
+
+
+def test_kept_connections_commit_without_a_flush_and_tables_are_looked_up_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = PooledSqliteEventLogStorage(str(tmp_path / "runs"))
+    asked = []
+    stock_has_table = SqliteEventLogStorage.has_table
+
+    def counted(self, name: str) -> bool:
+        asked.append(name)
+        return stock_has_table(self, name)
+
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", counted)
+    try:
+        for shard in ("index", "some-run"):
+            with storage._connect(shard) as conn:  # WAL + NORMAL: consistent through a crash
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert storage.has_table("asset_event_tags") and storage.has_table("asset_event_tags")
+        assert not storage.has_table("no_such_table") and not storage.has_table("no_such_table")
+        # a table that exists is asked for once; one that does not, every time (it may come)
+        assert asked == ["asset_event_tags", "no_such_table", "no_such_table"]
+    finally:
+        storage.dispose()
