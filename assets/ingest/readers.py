@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from assets.ingest.errors import EMPTY_FILE, NOT_TEXT, UNREADABLE_FILE, FileRejected
+from schemas.categorical import CACHED_CATEGORIES
 from schemas.codebook import Codebook, normalize_code
 
 SOURCE_ROW = "source_row"
@@ -214,7 +216,7 @@ def _read_csv(path: Path, codebook: Codebook) -> RawTable:
             read_options=pacsv.ReadOptions(block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=separator, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in header},
+                column_types={name: TEXT_CELLS for name in header},
                 strings_can_be_null=True,
                 null_values=[""],
                 auto_dict_encode=False,
@@ -224,17 +226,72 @@ def _read_csv(path: Path, codebook: Codebook) -> RawTable:
     except pa.ArrowInvalid as exc:
         problem = _csv_problem(data, separator, len(header))
         raise FileRejected(UNREADABLE_FILE, f"cannot be read: {problem}") from exc
-    columns = []
-    for column in table.columns:
-        text = column.cast(pa.string())
-        blank = pc.equal(pc.utf8_trim_whitespace(text), "")
-        columns.append(pc.if_else(blank, pa.scalar(None, pa.string()), text).dictionary_encode())
-    cells = pa.table(columns, names=table.column_names)
-    frame = _finish(cells.to_pandas())
+    cells = pa.table(_blank_as_empty(table), names=table.column_names)
+    frame = _finish(text_frame(cells))
     if SOURCE_ROW in cells.column_names:  # a column of that name: written from the frame
         return RawTable(frame, encoding=encoding)
     rows = pa.array(frame[SOURCE_ROW].to_numpy(), pa.int32())
     return RawTable(frame, encoding=encoding, arrow=cells.append_column(SOURCE_ROW, rows))
+
+
+# CSV cells are parsed straight into dictionary-encoded text (values in order of first
+# appearance): a delivery's columns have few distinct values.
+TEXT_CELLS = pa.dictionary(pa.int32(), pa.string())
+
+
+def _blank_as_empty(table: pa.Table) -> list[pa.DictionaryArray]:
+    """The table's columns as one dictionary array each (text; values in order of first
+    appearance), a cell of only whitespace empty: blanks are looked for among the distinct
+    values of all columns at once, not row by row."""
+    columns = []
+    for column in table.columns:
+        if column.type != TEXT_CELLS:  # a column the header did not name as pyarrow read it
+            column = column.cast(pa.string()).dictionary_encode()
+        columns.append(column.chunk(0) if column.num_chunks == 1 else column.combine_chunks())
+    if not columns:
+        return []
+    values = pa.concat_arrays([c.dictionary for c in columns])
+    blank = pc.equal(pc.utf8_trim_whitespace(values), "").to_numpy(zero_copy_only=False)
+    starts = np.cumsum([0, *(len(c.dictionary) for c in columns)])
+    out = []
+    for n, column in enumerate(columns):
+        mine = blank[starts[n] : starts[n + 1]]
+        if mine.any():
+            slots = pa.array(np.cumsum(~mine) - 1, pa.int32(), mask=mine)  # blank: empty
+            column = pa.DictionaryArray.from_arrays(
+                slots.take(column.indices), column.dictionary.filter(pa.array(~mine))
+            )
+        out.append(column)
+    return out
+
+
+def text_frame(cells: pa.Table) -> pd.DataFrame:
+    """A table of dictionary-encoded text columns as pandas: what `cells.to_pandas()` gives
+    (categoricals of str categories), each short category list's dtype made once per process
+    (building a dtype checks its categories: most of a small file's conversion)."""
+    arrays = []
+    for column in cells.columns:
+        if (
+            pa.types.is_dictionary(column.type)
+            and pa.types.is_string(column.type.value_type)
+            and column.num_chunks == 1
+            and len(column.chunk(0).dictionary) <= CACHED_CATEGORIES
+        ):
+            chunk = column.chunk(0)
+            codes = chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            dtype = _text_dtype(tuple(chunk.dictionary.to_pylist()))
+            arrays.append(pd.Categorical.from_codes(codes, dtype=dtype, validate=False))
+        else:
+            arrays.append(column.to_pandas())
+    frame = pd.DataFrame(dict(enumerate(arrays)), index=pd.RangeIndex(cells.num_rows))
+    frame.columns = pd.Index(cells.column_names)
+    return frame
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
+    # as Arrow's conversion: str categories, object ones when there are none
+    return pd.CategoricalDtype(pd.Index(list(categories), dtype="str" if categories else object))
 
 
 def _header_text(value: object) -> str | None:
