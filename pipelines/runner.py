@@ -17,6 +17,7 @@ waves and the cross-wave job still run, and `RunsFailed` lists every failed run 
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import multiprocessing
 import os
@@ -181,6 +182,8 @@ def worker_pool(instance: dg.DagsterInstance, workers: int) -> Iterator[Executor
         yield None
         return
     method = "fork" if threading.active_count() == 1 else "spawn"
+    if method == "fork":
+        gc.freeze()  # what is loaded now lives on: forked workers neither scan nor copy it
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pool.submit(os.getpid).result()  # every worker starts now
