@@ -338,9 +338,10 @@ def _lookup_of(categories: pd.Index) -> pa.Array:
 HASH_SLICE_ROWS = 200_000
 
 
-def content_hash(frame: pd.DataFrame) -> str:
+def content_hash(frame: pd.DataFrame | pa.Table) -> str:
     """sha256 of a table's logical content: the same rows and values give the same hash, whatever
-    the row order, column order, dtypes, categories or file.
+    the row order, column order, dtypes, categories or file, and whether it is given as pandas or
+    as Arrow (a unit's part is hashed from the Arrow table it is written from).
 
     Canonical form (README "For auditors" recomputes it by hand): the column names sorted and
     joined by the unit separator U+001F as the first line; then every row as its values in that
@@ -348,19 +349,18 @@ def content_hash(frame: pd.DataFrame) -> str:
     is their UTF-8 byte order, the order Arrow sorts them in); every line ended by a newline;
     the text in UTF-8, hashed with SHA-256.
     """
-    columns = sorted(str(c) for c in frame.columns)
-    frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
-    digest = hashlib.sha256((FIELD_SEPARATOR.join(columns) + "\n").encode("utf-8"))
-    if columns and len(frame):
-        lines = pa.concat_arrays(
-            [
-                _row_lines(rows, columns)
-                for rows in (
-                    frame.iloc[start : start + HASH_SLICE_ROWS]
-                    for start in range(0, len(frame), HASH_SLICE_ROWS)
-                )
-            ]
+    if isinstance(frame, pa.Table):
+        columns, rows = sorted(frame.column_names), frame.num_rows
+        slices = (frame.slice(start, HASH_SLICE_ROWS) for start in range(0, rows, HASH_SLICE_ROWS))
+    else:
+        columns, rows = sorted(str(c) for c in frame.columns), len(frame)
+        frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+        slices = (
+            frame.iloc[start : start + HASH_SLICE_ROWS] for start in range(0, rows, HASH_SLICE_ROWS)
         )
+    digest = hashlib.sha256((FIELD_SEPARATOR.join(columns) + "\n").encode("utf-8"))
+    if columns and rows:
+        lines = pa.concat_arrays([_row_lines(part, columns) for part in slices])
         order = pc.sort_indices(lines)
         newline, empty = pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string())
         for start in range(0, len(lines), HASH_SLICE_ROWS):
@@ -379,24 +379,63 @@ GROUP_COMBINATIONS = 65_536
 SEPARATOR_TEXT = pa.scalar(FIELD_SEPARATOR, pa.large_string())
 
 
-def _row_lines(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
+def _row_lines(frame: pd.DataFrame | pa.Table, columns: list[str]) -> pa.Array:
     """Each row's values in `columns` order (canonical_text) joined by U+001F."""
-    limit = min(GROUP_COMBINATIONS, max(len(frame), 64))
+    rows = len(frame)
+    limit = min(GROUP_COMBINATIONS, max(rows, 64))
     parts: list[pa.Array] = []
     group: list[tuple[np.ndarray, pa.Array]] = []
-    for column in columns:
-        coded = coded_text(frame[column])
+    for name in columns:
+        column = frame[name]
+        coded = arrow_coded_text(column) if isinstance(column, pa.ChunkedArray) else None
+        if coded is None:
+            if isinstance(column, pa.ChunkedArray):  # not coded in Arrow: as pandas has it
+                column = column.to_pandas()
+            coded = coded_text(column)
         combinations = math.prod(len(lookup) for _, lookup in group)
         if group and (coded is None or combinations * len(coded[1]) > limit):
-            parts.append(_group_text(group, combinations, len(frame)))
+            parts.append(_group_text(group, combinations, rows))
             group = []
         if coded is None:
-            parts.append(_uncoded_text(frame[column]))
+            parts.append(_uncoded_text(column))
         else:
             group.append(coded)
     if group:
-        parts.append(_group_text(group, math.prod(len(t) for _, t in group), len(frame)))
+        parts.append(_group_text(group, math.prod(len(t) for _, t in group), rows))
     return pc.binary_join_element_wise(*parts, SEPARATOR_TEXT)
+
+
+def arrow_coded_text(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array] | None:
+    """coded_text of an Arrow column, read from Arrow (a unit's table has some 80 columns of a
+    few thousand rows: converting each to pandas first cost more than its text): text
+    dictionaries, booleans and integers of a small range; None for any other column, which is
+    then taken as pandas has it (the same canonical text either way)."""
+    kind = column.type
+    array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if pa.types.is_dictionary(kind) and (
+        pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)
+    ):
+        lookup = _text_lookup(array.dictionary)
+        codes = array.indices.cast(pa.int32()).fill_null(len(lookup) - 1)
+        return codes.to_numpy(), lookup
+    if pa.types.is_boolean(kind):  # false, true, null
+        return pc.fill_null(array.cast(pa.int8()), 2).to_numpy(), BOOLEAN_TEXT
+    if pa.types.is_integer(kind) and kind != pa.uint64():
+        integers = array.fill_null(0).to_numpy().astype(np.int64)
+        low, high = (int(integers.min()), int(integers.max())) if len(integers) else (0, 0)
+        if low > -(2**53) and high < 2**53 and high - low < SMALL_RANGE:
+            lookup = _integer_lookup(low, high)
+            nulls = array.is_null().to_numpy(zero_copy_only=False)
+            return np.where(nulls, len(lookup) - 1, integers - low), lookup
+    return None
+
+
+def _text_lookup(dictionary: pa.Array) -> pa.Array:
+    """A text dictionary's canonical text (its values), then NULL."""
+    values = dictionary.cast(pa.large_string())
+    if values.null_count:  # a null in a dictionary is an empty cell as well
+        values = pc.fill_null(values, NULL_TEXT)
+    return pa.concat_arrays([values, pa.array([NULL], pa.large_string())])
 
 
 def _group_text(group: list[tuple[np.ndarray, pa.Array]], combinations: int, rows: int) -> pa.Array:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 
 from assets.ingest.deliveries import Archive, describe, landing_files
 from assets.ingest.errors import FileRejected
@@ -121,8 +122,9 @@ def validate_unit(
         except FileRejected as exc:
             results.append((delivery, rejected_unread(exc.reason, exc.detail)))
     outcome = ingest_unit(results, codebook, decoded)
+    validated = pa.Table.from_pandas(outcome.validated, preserve_index=False)  # written, hashed
     for table, frame in (
-        ("validated", outcome.validated),
+        ("validated", validated),
         ("quarantine", outcome.quarantine),
         ("skip_log", outcome.skip_log),
         ("ledger", outcome.ledger),
@@ -141,7 +143,7 @@ def validate_unit(
     reasons = (
         outcome.quarantine["reason"].value_counts().to_dict() if len(outcome.quarantine) else {}
     )
-    digest = content_hash(outcome.validated)
+    digest = content_hash(validated)
     return digest, {
         "current_file": current["file_name"].iloc[0] if len(current) else "none",
         "current_sha256": current["sha256"].iloc[0] if len(current) else "none",
