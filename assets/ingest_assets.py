@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from assets.content_hash import content_hash
 from assets.defs import (
     DataZonesResource,
     rebuild_after_new_data,
@@ -38,14 +39,7 @@ from assets.ingest.unit_steps import (
 from assets.metadata import provenance_metadata, row_counts
 from assets.publication_assets import gate_check_result
 from assets.publishing import read_ledger
-from assets.storage import (
-    DataZones,
-    content_hash,
-    distinct_text,
-    read_parquets,
-    stage_parquet,
-    write_parquet,
-)
+from assets.storage import DataZones, distinct_text, read_parquets, stage_parquet, write_parquet
 from quality.drift import answer_counts, drift_gate
 from quality.gates import harmonized_gate, ledger_gate, valid_units
 from schemas.codebook import codebook_for, codebooks

@@ -10,6 +10,7 @@ The logic is in assets.editions; these assets wire it. A late 2023 file rebuilds
 
 import dagster as dg
 
+from assets.content_hash import content_hash
 from assets.defs import (
     DataZonesResource,
     rebuild_after_new_data,
@@ -22,7 +23,7 @@ from assets.editions.status import status_table
 from assets.indicators.cells import build_publication
 from assets.metadata import markdown_table, provenance_metadata
 from assets.publishing import publication_gates, read_ledger
-from assets.storage import content_hash, read_parquets, write_parquet
+from assets.storage import read_parquets, write_parquet
 from quality.gates import GateResult
 
 PUBLISH = "publish"

@@ -142,28 +142,13 @@ def build_system(rows: Sequence[Row], changed: set[str]) -> _System:
     return _System(var_of, known, null, xhat, col, pats, k)
 
 
-def derivable(system: _System, atoms: Iterable[str], change: bool = False) -> bool:
-    """Whether the sum over `atoms` (or its change between editions) can be computed."""
-    t: dict[int, float] = {}
-    for a in atoms:
-        new = system.var_of.get(("new", a))
-        if new is None:
-            return False
-        t[new] = t.get(new, 0.0) + 1.0
-        if change:
-            old = system.var_of.get(("old", a), new)
-            t[old] = t.get(old, 0.0) - 1.0
-    t = {v: c for v, c in t.items() if c}
-    return bool(t) and system.derive(t) is not None
-
-
 def derivable_without(
     rows: Sequence[Row], changed: set[str], atoms: Iterable[str], change: bool,
     hidden: Sequence[int],
 ) -> list[bool]:  # fmt: skip
     """For each row index in `hidden`: whether the sum over `atoms` (or its change) is still
-    derivable when that one row is left out: what `derivable(build_system(rows without it,
-    changed), atoms, change)` answers, for all of them from one factorisation of the rows.
+    derivable when that one row is left out (what `build_system(rows without it, changed)
+    .derive` of their combination would say), for all of them from one factorisation.
 
     With A the rows over the variables and t the combination, t is derivable from the rows
     without row i iff some y with Aᵀy = t has y_i = 0: iff the min-norm solution has y_i = 0

@@ -39,7 +39,7 @@ def _codes_for(values: Sequence[object]) -> tuple[np.ndarray, list[object]]:
 
 
 # What is derived from a short category list (its dtype here, its canonical text in
-# assets.storage) is made once per process: the same codebook categories recur in every unit's
+# assets.content_hash) is made once per process: the same codebook categories recur in every unit's
 # table, and building a dtype checks its categories (uniqueness, no nulls), which costs more
 # than a small delivery's column work. Long lists (respondent ids) rarely repeat: not kept.
 CACHED_CATEGORIES = 64
@@ -66,6 +66,13 @@ def categorical_dtype(categories: Sequence[object]) -> pd.CategoricalDtype:
     if key is None:
         return pd.CategoricalDtype(pd.Index(list(categories), dtype=object))
     return _cached_dtype(key)
+
+
+@lru_cache(maxsize=4096)
+def text_categorical_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
+    """The dtype Arrow's conversion gives a text dictionary (str categories; object ones when
+    there are none), made once per category list (see CACHED_CATEGORIES)."""
+    return pd.CategoricalDtype(pd.Index(list(categories), dtype="str" if categories else object))
 
 
 def _categorical(codes: np.ndarray, categories: list[object]) -> pd.Categorical:

@@ -15,7 +15,8 @@ from prov.model import ProvDocument
 
 from assets.audit import trail as t
 from assets.audit.prov_export import ProvValidationError, validate
-from assets.storage import content_hash, write_parquet
+from assets.content_hash import content_hash
+from assets.storage import write_parquet
 from quality.disclosure import DisclosureConfig
 
 LOG_COLUMNS = ["wave", "edition", "unit_type", "unit_id", "indicator_id", "measure", "rule",

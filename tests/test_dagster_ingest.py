@@ -12,8 +12,8 @@ import pytest
 from leak_scan import canaries_found
 from samples_pipeline import pipeline_on_samples
 
+from assets.content_hash import content_hash
 from assets.editions import store
-from assets.storage import content_hash
 from pipelines.runner import materialize_all
 
 

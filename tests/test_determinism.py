@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from assets.content_hash import content_hash
 from assets.indicators.cells import build_publication
 from assets.ingest.deliveries import describe
 from assets.ingest.harmonize_wave import harmonize_wave
 from assets.ingest.unit_ingest import ingest_unit
 from assets.ingest.validate import validate_delivery
-from assets.storage import content_hash
 from schemas.codebook import codebook_for
 
 
@@ -67,7 +67,7 @@ def test_content_hash_is_logical() -> None:
 
 def test_content_hash_of_a_table_in_slices_is_the_whole_tables(monkeypatch) -> None:
     """A large table is made into lines and hashed slice by slice: the same hash."""
-    import assets.storage
+    import assets.content_hash
 
     frame = pd.DataFrame(
         {
@@ -78,7 +78,7 @@ def test_content_hash_of_a_table_in_slices_is_the_whole_tables(monkeypatch) -> N
         }
     )
     whole = content_hash(frame)
-    monkeypatch.setattr(assets.storage, "HASH_SLICE_ROWS", 2)
+    monkeypatch.setattr(assets.content_hash, "HASH_SLICE_ROWS", 2)
     assert content_hash(frame) == whole == _by_hand(frame)
 
 

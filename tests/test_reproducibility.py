@@ -22,7 +22,8 @@ import pandas as pd
 import pytest
 from project_instance import project_instance
 
-from assets.storage import DataZones, content_hash
+from assets.content_hash import content_hash
+from assets.storage import DataZones
 from bench.late import add_records
 from pipelines.runner import materialize_all
 from schemas.codebook import codebooks

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 import assets.ingest.validate as validate
+from assets.content_hash import content_hash
 from assets.ingest.deliveries import describe
 from assets.ingest.errors import FileRejected
 from assets.ingest.harmonize import decode_file, decode_files
 from assets.ingest.readers import read_delivery
-from assets.storage import content_hash
 from generator import generate
 from schemas.codebook import codebook_for, codebooks
 

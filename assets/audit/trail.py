@@ -24,11 +24,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from assets.content_hash import content_hash
 from assets.defs import wave_unit_key
 from assets.editions import store
 from assets.ingest.deliveries import Archive
 from assets.publishing import read_ledger
-from assets.storage import DataZones, content_hash, file_sha256
+from assets.storage import DataZones, file_sha256
 from quality.attacker import memberships
 from quality.disclosure import CONFIG_FILE, PRIMARY_GROUP_RULES, DisclosureConfig
 

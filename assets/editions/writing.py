@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from assets import provenance
+from assets.content_hash import content_hash
 from assets.editions import records, store
 from assets.editions.flow import HELD_ANSWERS, change_from_json
 from assets.editions.lineage import LINEAGE
@@ -23,13 +24,7 @@ from assets.editions.revisions import (
     UnitChange,
 )
 from assets.publishing import read_ledger
-from assets.storage import (
-    DataZones,
-    content_hash,
-    distinct_text,
-    file_sha256,
-    write_parquet,
-)
+from assets.storage import DataZones, distinct_text, file_sha256, write_parquet
 from quality.disclosure import DisclosureConfig, default_config
 from schemas.codebook import codebook_for
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from assets.ingest.errors import EMPTY_FILE, NOT_TEXT, UNREADABLE_FILE, FileRejected
-from schemas.categorical import CACHED_CATEGORIES
+from schemas.categorical import CACHED_CATEGORIES, text_categorical_dtype
 from schemas.codebook import Codebook, normalize_code
 
 SOURCE_ROW = "source_row"
@@ -279,19 +278,13 @@ def text_frame(cells: pa.Table) -> pd.DataFrame:
         ):
             chunk = column.chunk(0)
             codes = chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-            dtype = _text_dtype(tuple(chunk.dictionary.to_pylist()))
+            dtype = text_categorical_dtype(tuple(chunk.dictionary.to_pylist()))
             arrays.append(pd.Categorical.from_codes(codes, dtype=dtype, validate=False))
         else:
             arrays.append(column.to_pandas())
     frame = pd.DataFrame(dict(enumerate(arrays)), index=pd.RangeIndex(cells.num_rows))
     frame.columns = pd.Index(cells.column_names)
     return frame
-
-
-@functools.lru_cache(maxsize=4096)
-def _text_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
-    # as Arrow's conversion: str categories, object ones when there are none
-    return pd.CategoricalDtype(pd.Index(list(categories), dtype="str" if categories else object))
 
 
 def _header_text(value: object) -> str | None:

@@ -11,6 +11,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
+from assets.content_hash import content_hash
 from assets.ingest.deliveries import Archive, describe, landing_files
 from assets.ingest.errors import FileRejected
 from assets.ingest.harmonize import decode_files
@@ -24,7 +25,7 @@ from assets.ingest.validate import (
     validate_tables,
 )
 from assets.metadata import markdown_table, row_counts
-from assets.storage import DataZones, content_hash, write_parquet
+from assets.storage import DataZones, write_parquet
 from schemas.codebook import codebook_for
 
 
