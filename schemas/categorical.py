@@ -19,17 +19,49 @@ def as_categorical(series: pd.Series) -> pd.Series:
     return series.astype("category")
 
 
-def broadcast(series: pd.Series, values: Sequence[object], missing: object = None) -> np.ndarray:
-    """An object array: `values[i]` for rows in category i, `missing` for empty cells."""
-    codes = as_categorical(series).cat.codes.to_numpy()
-    table = np.empty(len(values) + 1, dtype=object)
+def _codes(series: pd.Series) -> np.ndarray:
+    return as_categorical(series).array.codes
+
+
+def broadcast(
+    series: pd.Series, values: Sequence[object], missing: object = None, dtype: object = object
+) -> np.ndarray:
+    """An array of `dtype`: `values[i]` for rows in category i, `missing` for empty cells."""
+    table = np.empty(len(values) + 1, dtype=dtype)
     table[: len(values)] = list(values)
     table[-1] = missing
-    return table[codes]  # code -1 (empty) picks the last slot
+    return table[_codes(series)]  # code -1 (empty) picks the last slot
+
+
+def broadcast_masked(
+    series: pd.Series, values: Sequence[object], missing: object, dtype: str
+) -> pd.api.extensions.ExtensionArray:
+    """Like `broadcast`, as a nullable array ("Int8", "Int16", "boolean"): None → NA."""
+    slots = [*values, missing]
+    is_na = np.array([v is None for v in slots], dtype=bool)
+    extension = pd.api.types.pandas_dtype(dtype)
+    table = np.array([0 if v is None else v for v in slots], dtype=extension.numpy_dtype)
+    codes = _codes(series)
+    return extension.construct_array_type()(table[codes], is_na[codes])
+
+
+def all_missing(n: int, dtype: str) -> pd.api.extensions.ExtensionArray:
+    """A nullable array ("Int8", "Int16", "boolean") of n missing values."""
+    extension = pd.api.types.pandas_dtype(dtype)
+    data = np.zeros(n, dtype=extension.numpy_dtype)
+    return extension.construct_array_type()(data, np.ones(n, dtype=bool))
 
 
 def _codes_for(values: Sequence[object]) -> tuple[np.ndarray, list[object]]:
-    """Category codes for a list of values (None → -1) and the distinct non-null values."""
+    """Category codes for a list of values (None → -1) and the distinct non-null values, in
+    order of first appearance. Text values are factorized in one hash pass; anything else
+    (numbers, which a dict keys by equality: 1 == 1.0 == True) value by value."""
+    array = np.fromiter(values, dtype=object, count=len(values))
+    codes, uniques = pd.factorize(array)
+    if pd.api.types.infer_dtype(uniques, skipna=False) in ("string", "empty") and all(
+        v is None for v in array[codes < 0]
+    ):
+        return np.append(codes, -1).astype(np.int32), uniques.tolist()
     index: dict[object, int] = {}
     codes = np.empty(len(values) + 1, dtype=np.int32)
     for i, value in enumerate(values):
@@ -81,16 +113,16 @@ def _categorical(codes: np.ndarray, categories: list[object]) -> pd.Categorical:
 
 def map_categories(series: pd.Series, fn: Callable[[object], object]) -> pd.Series:
     """Apply `fn` to each distinct value; the result is categorical again (None → empty)."""
-    cat = as_categorical(series)
-    lookup, categories = _codes_for([fn(v) for v in cat.cat.categories.tolist()])
-    codes = lookup[cat.cat.codes.to_numpy()]  # code -1 (empty) picks the last slot: -1
+    cat = as_categorical(series).array
+    lookup, categories = _codes_for([fn(v) for v in cat.categories.tolist()])
+    codes = lookup[cat.codes]  # code -1 (empty) picks the last slot: -1
     return pd.Series(_categorical(codes, categories), index=series.index, name=series.name)
 
 
 def broadcast_categorical(series: pd.Series, values: Sequence[object], missing: object = None):
     """Like `broadcast`, but a pandas Categorical (no per-row Python objects); None → empty."""
     lookup, categories = _codes_for([*values, missing])
-    codes = as_categorical(series).cat.codes.to_numpy()
+    codes = _codes(series)
     slots = np.where(codes >= 0, codes, len(values))  # empty cells take the slot of `missing`
     return _categorical(lookup[slots], categories)
 

@@ -14,9 +14,11 @@ import pandas as pd
 
 from assets.ingest.readers import SOURCE_ROW
 from schemas.categorical import (
+    all_missing,
     as_categorical,
     broadcast,
     broadcast_categorical,
+    broadcast_masked,
     concat_categoricals,
 )
 from schemas.codebook import Codebook, Variable
@@ -42,7 +44,7 @@ def _decode_values(series: pd.Series, codebook: Codebook, variable: Variable):
     values = _decoded_categories(series, codebook, variable)
     blank = codebook.value_sets[variable.values].blank
     if all(isinstance(v, bool) for v in [*values, blank] if v is not None):
-        return pd.array(broadcast(series, values, blank), dtype="boolean")
+        return broadcast_masked(series, values, blank, "boolean")
     return broadcast_categorical(
         series, [str(v) for v in values], None if blank is None else str(blank)
     )
@@ -52,8 +54,8 @@ def _decode_degree(series: pd.Series, codebook: Codebook, variable: Variable):
     """(Int8 codes 1–5, Categorical missing kinds) of a degree item."""
     values = _decoded_categories(series, codebook, variable)
     blank = codebook.value_sets[variable.values].blank
-    codes = broadcast(series, [v if _is_code(v) else 0 for v in values], 0).astype("int8")
-    is_code = broadcast(series, [_is_code(v) for v in values], False).astype(bool)
+    codes = broadcast(series, [v if _is_code(v) else 0 for v in values], 0, np.int8)
+    is_code = broadcast(series, [_is_code(v) for v in values], False, bool)
     kinds = broadcast_categorical(series, [None if _is_code(v) else v for v in values], blank)
     return pd.arrays.IntegerArray(codes, ~is_code), kinds
 
@@ -66,8 +68,8 @@ def _age_years(series: pd.Series, variable: Variable) -> pd.Series:
     numbers = pd.to_numeric(pd.Series(_categories(series), dtype=object), errors="coerce")
     if variable.type == "birth_year":
         numbers = variable.reference_year - numbers
-    ages = broadcast(series, [None if pd.isna(n) else int(n) for n in numbers], None)
-    return pd.Series(pd.array(ages, dtype="Int16"), index=series.index)
+    ages = [None if pd.isna(n) else int(n) for n in numbers]
+    return pd.Series(broadcast_masked(series, ages, None, "Int16"), index=series.index)
 
 
 def age_band_of(age: pd.Series) -> np.ndarray:
@@ -125,8 +127,7 @@ def _decode(tokens: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, pd.
         elif variable.type == "code_list":
             parts = [set(c.split(",")) for c in _categories(column)]
             for code, target in variable.codes.items():
-                ticked = broadcast(column, [code in p for p in parts], False).astype(bool)
-                out[target] = pd.array(ticked, dtype="boolean")
+                out[target] = broadcast_masked(column, [code in p for p in parts], False, "boolean")
         elif variable.type in ("birth_year", "integer"):
             out["age_years"] = _age_years(column, variable).array
         elif variable.type == "date":
@@ -180,19 +181,19 @@ def _complete(frame: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     n = len(frame)
     for item in q.degree_items:
         if item not in frame:
-            frame[item] = pd.array([pd.NA] * n, dtype="Int8")
-            frame[missing_column(item)] = pd.Categorical([NOT_ASKED] * n)
+            frame[item] = all_missing(n, "Int8")
+            frame[missing_column(item)] = pd.Categorical.from_codes(
+                np.zeros(n, dtype=np.int8), categories=[NOT_ASKED]
+            )
     for item in q.categorical_items:
         if item not in frame:
             frame[item] = pd.Categorical([None] * n)
     for service in q.services:
         frame[service] = (
-            frame[service].astype("boolean")
-            if service in frame
-            else pd.array([pd.NA] * n, dtype="boolean")
+            frame[service].astype("boolean") if service in frame else all_missing(n, "boolean")
         )
     if "age_years" not in frame:
-        frame["age_years"] = pd.array([pd.NA] * n, dtype="Int16")
+        frame["age_years"] = all_missing(n, "Int16")
     if "response_date" not in frame:
         frame["response_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ms]")
     if "channel" not in frame:
