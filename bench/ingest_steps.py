@@ -39,7 +39,7 @@ def pipeline(root: Path, wave: int) -> dict:
     from assets.ingest.harmonize_wave import harmonize_wave
     from assets.ingest.unit_ingest import ingest_unit
     from assets.ingest.validate import validate_deliveries, validate_delivery
-    from assets.storage import read_parquets, write_parquet
+    from assets.storage import read_parquets, write_parquet, write_part
     from schemas.codebook import codebook_for
 
     book = codebook_for(wave)
@@ -67,9 +67,7 @@ def pipeline(root: Path, wave: int) -> dict:
     parts, quarantined = [], 0
     for delivery, validation in zip(deliveries, results, strict=True):
         outcome = ingest_unit([(delivery, validation)], book)
-        parts.append(
-            write_parquet(outcome.validated, root / "parts" / f"{delivery.unit_id}.parquet")
-        )
+        parts.append(write_part(outcome.validated, root / "parts" / f"{delivery.unit_id}.parquet"))
         quarantined += int(outcome.ledger["rows_quarantined"].sum())
     begin = lap("decide + decode + write units", begin)
     decoded = read_parquets(parts)

@@ -17,7 +17,7 @@ from assets.ingest.row_count import RowCountError, count_data_rows
 from assets.ingest.unit_ingest import LEDGER_COLUMNS, ledger_row
 from assets.ingest.units import parse_file_name
 from assets.ingest.validate import rejected_unread
-from assets.storage import DataZones, write_parquet
+from assets.storage import DataZones, write_part
 from schemas.codebook import codebook_for
 
 RUN_FAILED = "run_failed"  # ledger reason of a file whose unit run crashed before recording it
@@ -101,5 +101,5 @@ def record_crash(zones: DataZones, wave: int, unit_id: str, failure: FailedRun) 
     part = zones.unit_part("ledger", wave, unit_id)
     recorded = pd.read_parquet(part) if part.exists() else pd.DataFrame(columns=LEDGER_COLUMNS)
     ledger = crash_ledger(recorded, deliveries, failure, rows_of)
-    write_parquet(ledger, part)
+    write_part(ledger, part)
     return len(ledger) - len(recorded)

@@ -15,7 +15,7 @@ import pandas as pd
 from assets.ingest.deliveries import Delivery
 from assets.ingest.errors import FileRejected
 from assets.ingest.readers import RawTable, read_delivery
-from assets.storage import DataZones, write_parquet
+from assets.storage import DataZones, write_part
 from schemas.codebook import Codebook
 
 # Tables parsed by this process, kept until validation loads them: in a batch run the unit
@@ -51,7 +51,7 @@ def store_raw(zones: DataZones, delivery: Delivery, archived: Path, codebook: Co
         note_path.write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
         return exc.reason
     cells = table.arrow if table.arrow is not None else table.frame
-    write_parquet(cells, table_path, statistics=False)  # read whole
+    write_part(cells, table_path)
     _keep(table_path, _as_loaded(table.frame))
     return "parsed"
 

@@ -25,7 +25,7 @@ from assets.ingest.validate import (
     validate_tables,
 )
 from assets.metadata import markdown_table, row_counts
-from assets.storage import DataZones, write_parquet
+from assets.storage import DataZones, write_part
 from schemas.codebook import codebook_for
 
 
@@ -130,7 +130,7 @@ def validate_unit(
         ("skip_log", outcome.skip_log),
         ("ledger", outcome.ledger),
     ):  # parts are read whole: no statistics
-        write_parquet(frame, zones.unit_part(table, wave, unit_id), statistics=False)
+        write_part(frame, zones.unit_part(table, wave, unit_id))
     for row in outcome.ledger.itertuples():
         if row.status == "rejected":
             log.error(
