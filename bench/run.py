@@ -142,11 +142,11 @@ print(json.dumps(out))
 
 
 def measure(respondents: int) -> RunFigures:
-    from bench.measure import run_step
+    from bench.measure import floor_step
     from bench.scenarios import OUT
 
     source = generated(respondents)
-    floor = run_step("I/O floor", "bench.ingest_steps", "floor", str(source), str(WAVE))
+    floor = floor_step("I/O floor", "bench.ingest_steps", "floor", str(source), str(WAVE))
     data, home = OUT / f"run-{respondents}-data", OUT / f"run-{respondents}-dagster"
     for folder in (data, home):
         shutil.rmtree(folder, ignore_errors=True)

@@ -7,7 +7,7 @@ import shutil
 import time
 from pathlib import Path
 
-from bench.measure import run_step
+from bench.measure import floor_step, run_step
 
 OUT = Path(os.environ.get("BRUKERSTEMME_BENCH_DIR", Path(__file__).parent / "out"))
 RESPONDENTS = int(os.environ.get("BRUKERSTEMME_BENCH_RESPONDENTS", "1000000"))
@@ -32,7 +32,7 @@ def ingest() -> bool:
     """1 M respondents in one wave → harmonized Parquet; target ≤ 3× the I/O floor (issue 11),
     ≤ 3 GB. BRUKERSTEMME_BENCH_PER_FILE=1 measures the file-by-file validation instead."""
     root = _generated("ingest")
-    floor = run_step(
+    floor = floor_step(
         "I/O floor (CSV → Arrow → Parquet)", "bench.ingest_steps", "floor", str(root), str(WAVE)
     )
     pipe = run_step(
@@ -69,7 +69,7 @@ def _harmonized() -> Path:
 def indicators() -> bool:
     """Harmonized → published cells with every gate; target ≤ 3× the I/O floor (issue 11)."""
     root = str(_harmonized())
-    floor = run_step(
+    floor = floor_step(
         "I/O floor (harmonized Parquet round trip)", "bench.publication_steps", "floor", root
     )
     step = run_step(
