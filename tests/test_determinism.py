@@ -163,3 +163,39 @@ def test_content_hash_of_an_arrow_table_is_its_frames() -> None:
         }
     )
     assert content_hash(nulled) == content_hash(pd.DataFrame({"x": ["a", None, None]}))
+
+
+def test_content_hashes_of_many_tables_are_each_ones(monkeypatch) -> None:
+    """A batch's units are hashed together (one pass over their joined row lines): each hash is
+    the table's own, whatever its dictionaries, the other tables' schemas or the slicing."""
+    import pyarrow as pa
+
+    import assets.content_hash
+    from assets.content_hash import content_hashes
+
+    def unit(codes: list[str | None], n: list[int | None], extra: bool = False) -> pa.Table:
+        frame = pd.DataFrame(
+            {
+                "unit_id": pd.Categorical(codes),
+                "n": pd.array(n, dtype="Int16"),
+                "share": [None if v is None else v / 7 for v in n],
+            }
+        )
+        if extra:
+            frame["flag"] = pd.array([True, None, False][: len(frame)], dtype="boolean")
+        return pa.Table.from_pandas(frame, preserve_index=False)
+
+    tables = [
+        unit(["4601", None, "1515"], [3, None, 300]),
+        unit(["0301", "0301"], [1, 2]),  # other dictionary
+        unit(["5001", "1515", None], [9, 9, 9], extra=True),  # other schema
+        unit([], []),  # empty
+        unit(["4601", None, "1515"], [3, None, 300]),  # equal to the first
+        unit(["1515"], [300]),
+    ]
+    each = [content_hash(t) for t in tables]
+    assert content_hashes(tables) == each
+    assert each[0] == each[4] != each[5]
+    monkeypatch.setattr(assets.content_hash, "HASH_SLICE_ROWS", 3)
+    assert content_hashes(tables) == each
+    assert content_hashes([]) == []

@@ -5,18 +5,20 @@ assets/ingest_assets.py wires them to the Dagster partitions."""
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
-from assets.content_hash import content_hash
-from assets.ingest.deliveries import Archive, describe, landing_files
+from assets.content_hash import content_hash, content_hashes
+from assets.ingest.deliveries import Archive, Delivery, describe, landing_files
 from assets.ingest.errors import FileRejected
 from assets.ingest.harmonize import decode_files
 from assets.ingest.raw_store import load_raw, store_raw
-from assets.ingest.unit_ingest import Decoded, current_version, ingest_unit
+from assets.ingest.unit_ingest import Decoded, UnitIngest, current_version, ingest_unit
 from assets.ingest.units import parse_file_name
 from assets.ingest.validate import (
     FileValidation,
@@ -99,17 +101,27 @@ def validate_batch(
     return done, dict(zip((d.version_key for d, _ in currents), decoded, strict=True))
 
 
-def validate_unit(
+@dataclass(frozen=True)
+class UnitOutcome:
+    """A unit's validated versions, what ingest_unit makes of them, and its validated rows as
+    the Arrow table that is written and hashed; `digest` is that table's content hash when it
+    was taken with other units' (content_hashes), else None."""
+
+    results: list[tuple[Delivery, FileValidation]]
+    outcome: UnitIngest
+    table: pa.Table
+    digest: str | None = None
+
+
+def unit_outcome(
     zones: DataZones,
     wave: int,
     unit_id: str,
-    log: dg.DagsterLogManager,
     validated: Validated | None = None,
     decoded: DecodedVersions | None = None,
-) -> tuple[str, dict]:
+) -> UnitOutcome:
     """Validate one unit's deliveries (or take their validation from `validated` and the
-    current version's decoding from `decoded`, see validate_batch) and write its validated
-    rows, quarantine, skip log and ledger part: (data version, metadata)."""
+    current version's decoding from `decoded`, see validate_batch) and decide its outcome."""
     codebook = codebook_for(wave)
     results = []
     for delivery in Archive(zones.archive).versions(wave, unit_id):
@@ -123,7 +135,24 @@ def validate_unit(
         except FileRejected as exc:
             results.append((delivery, rejected_unread(exc.reason, exc.detail)))
     outcome = ingest_unit(results, codebook, decoded)
-    validated = pa.Table.from_pandas(outcome.validated, preserve_index=False)  # written, hashed
+    table = pa.Table.from_pandas(outcome.validated, preserve_index=False)  # written, hashed
+    return UnitOutcome(results, outcome, table)
+
+
+def validate_unit(
+    zones: DataZones,
+    wave: int,
+    unit_id: str,
+    log: dg.DagsterLogManager,
+    validated: Validated | None = None,
+    decoded: DecodedVersions | None = None,
+    prepared: UnitOutcome | None = None,
+) -> tuple[str, dict]:
+    """Write one unit's validated rows, quarantine, skip log and ledger part, from its outcome
+    `prepared` already (ValidationChunks) or else made here (unit_outcome): (data version,
+    metadata)."""
+    done = prepared or unit_outcome(zones, wave, unit_id, validated, decoded)
+    results, outcome, validated = done.results, done.outcome, done.table
     for table, frame in (
         ("validated", validated),
         ("quarantine", outcome.quarantine),
@@ -144,7 +173,7 @@ def validate_unit(
     reasons = (
         outcome.quarantine["reason"].value_counts().to_dict() if len(outcome.quarantine) else {}
     )
-    digest = content_hash(validated)
+    digest = done.digest or content_hash(validated)
     return digest, {
         "current_file": current["file_name"].iloc[0] if len(current) else "none",
         "current_sha256": current["sha256"].iloc[0] if len(current) else "none",
@@ -163,27 +192,37 @@ VALIDATION_CHUNK_UNITS = 25
 
 
 class ValidationChunks:
-    """A batch's deliveries validated chunk by chunk (validate_batch), in the batch's order; a
-    chunk whose pass fails leaves its units to validate_unit on their own."""
+    """A batch's deliveries validated chunk by chunk (validate_batch), in the batch's order,
+    and the chunk's unit outcomes made with their content hashes taken in one pass
+    (content_hashes). A chunk whose pass fails leaves its units to validate_unit on their own;
+    a unit whose outcome cannot be made here is left to its own step, which then fails as it
+    would alone."""
 
     def __init__(self, zones: DataZones, keys: list[tuple[int, str]], log) -> None:
         self.zones, self.keys, self.log = zones, keys, log
         self.covered: set[tuple[int, str]] = set()
-        self.validated: Validated = {}
-        self.decoded: DecodedVersions = {}
+        self.prepared: dict[str, UnitOutcome] = {}
 
-    def covering(self, wave: int, unit_id: str) -> tuple[Validated, DecodedVersions]:
+    def covering(self, wave: int, unit_id: str) -> UnitOutcome | None:
+        """The unit's outcome, made with its chunk's (None: validate_unit makes it itself)."""
         if (wave, unit_id) not in self.covered:
             start = self.keys.index((wave, unit_id))
             chunk = [k for k in self.keys[start:] if k[0] == wave][:VALIDATION_CHUNK_UNITS]
-            self.covered, self.validated, self.decoded = set(chunk), {}, {}  # let go
+            self.covered, self.prepared = set(chunk), {}  # let go
             try:
-                self.validated, self.decoded = validate_batch(
-                    self.zones, wave, [u for _, u in chunk]
-                )
+                self.prepared = self._prepare(wave, [u for _, u in chunk])
             except Exception as exc:
                 self.log.warning(
                     f"wave {wave}: validating {len(chunk)} units in one pass failed "
                     f"({type(exc).__name__}); validating them one by one"
                 )
-        return self.validated, self.decoded
+        return self.prepared.get(unit_id)
+
+    def _prepare(self, wave: int, units: list[str]) -> dict[str, UnitOutcome]:
+        validated, decoded = validate_batch(self.zones, wave, units)
+        made: dict[str, UnitOutcome] = {}
+        for unit in units:
+            with contextlib.suppress(Exception):  # its own step raises it again, named
+                made[unit] = unit_outcome(self.zones, wave, unit, validated, decoded)
+        digests = content_hashes([m.table for m in made.values()])
+        return {u: replace(m, digest=d) for (u, m), d in zip(made.items(), digests, strict=True)}
