@@ -158,7 +158,7 @@ def validate_unit(
         ("quarantine", outcome.quarantine),
         ("skip_log", outcome.skip_log),
         ("ledger", outcome.ledger),
-    ):  # parts are read whole: no statistics
+    ):
         write_part(frame, zones.unit_part(table, wave, unit_id))
     for row in outcome.ledger.itertuples():
         if row.status == "rejected":
@@ -216,7 +216,7 @@ class ValidationChunks:
                     f"wave {wave}: validating {len(chunk)} units in one pass failed "
                     f"({type(exc).__name__}); validating them one by one"
                 )
-        return self.prepared.get(unit_id)
+        return self.prepared.pop(unit_id, None)  # held no longer than until its step
 
     def _prepare(self, wave: int, units: list[str]) -> dict[str, UnitOutcome]:
         validated, decoded = validate_batch(self.zones, wave, units)
