@@ -10,6 +10,7 @@ import functools
 import hashlib
 import math
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -232,7 +233,7 @@ def content_hashes(tables: Sequence[pa.Table]) -> list[str]:
             for n in group:
                 digests[n] = _hash_lines(columns, lines.slice(start, tables[n].num_rows))
                 start += tables[n].num_rows
-    return [d for d in digests if d is not None]
+    return cast(list[str], digests)  # every table's slot is filled above
 
 
 def _up_to_slice_rows(members: list[int], tables: Sequence[pa.Table]) -> list[list[int]]:

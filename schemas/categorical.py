@@ -45,6 +45,11 @@ def broadcast_masked(
     return extension.construct_array_type()(table[codes], is_na[codes])
 
 
+def constant_categorical(n: int, value: object) -> pd.Categorical:
+    """n rows of one value, as a category (one dictionary entry in Parquet)."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
+
+
 def all_missing(n: int, dtype: str) -> pd.api.extensions.ExtensionArray:
     """A nullable array ("Int8", "Int16", "boolean") of n missing values."""
     extension = pd.api.types.pandas_dtype(dtype)

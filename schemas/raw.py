@@ -32,7 +32,7 @@ def _on_categories(series: pd.Series, fn, missing: object = True) -> pd.Series:
     """Evaluate a check once per distinct value and broadcast it to the rows."""
     categories = as_categorical(series).cat.categories
     values = [bool(v) for v in fn(pd.Series(categories.astype(str), dtype=object))]
-    return pd.Series(broadcast(series, values, missing).astype(bool), index=series.index)
+    return pd.Series(broadcast(series, values, missing, bool), index=series.index)
 
 
 def _isin(values: set[str]) -> RuleCheck:

@@ -16,10 +16,10 @@ from assets.ingest.readers import SOURCE_ROW
 from schemas.categorical import (
     all_missing,
     as_categorical,
-    broadcast,
     broadcast_categorical,
     broadcast_masked,
     concat_categoricals,
+    constant_categorical,
 )
 from schemas.codebook import Codebook, Variable
 from schemas.questionnaire import Questionnaire, missing_column, questionnaire
@@ -54,10 +54,9 @@ def _decode_degree(series: pd.Series, codebook: Codebook, variable: Variable):
     """(Int8 codes 1–5, Categorical missing kinds) of a degree item."""
     values = _decoded_categories(series, codebook, variable)
     blank = codebook.value_sets[variable.values].blank
-    codes = broadcast(series, [v if _is_code(v) else 0 for v in values], 0, np.int8)
-    is_code = broadcast(series, [_is_code(v) for v in values], False, bool)
+    codes = broadcast_masked(series, [v if _is_code(v) else None for v in values], None, "Int8")
     kinds = broadcast_categorical(series, [None if _is_code(v) else v for v in values], blank)
-    return pd.arrays.IntegerArray(codes, ~is_code), kinds
+    return codes, kinds
 
 
 def _is_code(value: object) -> bool:
@@ -182,9 +181,7 @@ def _complete(frame: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     for item in q.degree_items:
         if item not in frame:
             frame[item] = all_missing(n, "Int8")
-            frame[missing_column(item)] = pd.Categorical.from_codes(
-                np.zeros(n, dtype=np.int8), categories=[NOT_ASKED]
-            )
+            frame[missing_column(item)] = constant_categorical(n, NOT_ASKED)
     for item in q.categorical_items:
         if item not in frame:
             frame[item] = pd.Categorical([None] * n)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from assets.ingest.deliveries import Delivery
 from assets.ingest.harmonize import SKIP_LOG_COLUMNS, decode_file
 from assets.ingest.validate import FileValidation
+from schemas.categorical import constant_categorical
 from schemas.codebook import Codebook
 
 LEDGER_COLUMNS = [
@@ -129,8 +129,8 @@ def _decode_current(
         ("unit_id", delivery.unit_id),
         ("source_file", delivery.file_name),
         ("source_sha256", delivery.sha256),
-    ):  # one value for every row: a category (one dictionary entry in Parquet)
-        decoded[name] = pd.Categorical.from_codes(np.zeros(len(decoded), "int8"), [value])
+    ):
+        decoded[name] = constant_categorical(len(decoded), value)
     skip_log = skip_log.assign(
         wave=delivery.wave,
         unit_id=delivery.unit_id,

@@ -144,14 +144,12 @@ def validate_unit(
     wave: int,
     unit_id: str,
     log: dg.DagsterLogManager,
-    validated: Validated | None = None,
-    decoded: DecodedVersions | None = None,
     prepared: UnitOutcome | None = None,
 ) -> tuple[str, dict]:
     """Write one unit's validated rows, quarantine, skip log and ledger part, from its outcome
     `prepared` already (ValidationChunks) or else made here (unit_outcome): (data version,
     metadata)."""
-    done = prepared or unit_outcome(zones, wave, unit_id, validated, decoded)
+    done = prepared or unit_outcome(zones, wave, unit_id)
     results, outcome, validated = done.results, done.outcome, done.table
     for table, frame in (
         ("validated", validated),
