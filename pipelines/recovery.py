@@ -31,9 +31,14 @@ def fail_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
     failed = []
     for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
         pid = _worker_pid(instance, run.run_id)
-        if pid is not None and not process_alive(pid):
+        if pid is None or process_alive(pid):
+            continue
+        # A worker records its run's end before it exits, so the status is read again now
+        # that the process is gone: a run that ended between the listing and the check is left.
+        now = instance.get_run_by_id(run.run_id)
+        if now is not None and now.status == dg.DagsterRunStatus.STARTED:
             instance.report_run_failed(
-                run, f"the run's worker process {pid} no longer exists (killed); marked failed"
+                now, f"the run's worker process {pid} no longer exists (killed); marked failed"
             )
             failed.append(run.run_id)
     return failed

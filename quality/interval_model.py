@@ -41,6 +41,9 @@ class IntervalModel:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("time_limit", float(self.time_limit))
+        # Serial: these models are small, and HiGHS's worker-thread scheduler has deadlocked in
+        # long-lived processes (ERGO-Code/HiGHS#1886, #1670); one thread never starts it.
+        h.setOptionValue("threads", 1)
         inf = h.getInfinity()
         if self.n:
             h.addVars(self.n, self.lb, np.minimum(self.ub, inf))

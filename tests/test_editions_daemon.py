@@ -21,14 +21,12 @@ def test_a_landed_correction_becomes_the_current_edition(samples: Path, tmp_path
     zones = DataZones(tmp_path / "data")
     shutil.copytree(samples / "landing" / str(WAVE), zones.landing / str(WAVE))
     log = tmp_path / "dagster-dev.log"
-    with dagster_dev(zones.root, tmp_path / "dagster", log) as proc:
-        first = wait_for(lambda: store.read_current(zones).get(WAVE), 900, proc, log)
+    with dagster_dev(zones.root, tmp_path / "dagster", log) as dev:
+        first = wait_for(lambda: store.read_current(zones).get(WAVE), 900, dev)
         assert store.read_current(zones)[WAVE] == "preliminary"
         korr = samples / "late" / str(WAVE) / "kommune_4601_korr1.csv"
         add_records(korr, zones.landing / str(WAVE) / "kommune_4601_korr2.csv", extra=10)
-        late = wait_for(
-            lambda: store.read_current(zones).get(WAVE) == "preliminary-2", 600, proc, log
-        )
+        late = wait_for(lambda: store.read_current(zones).get(WAVE) == "preliminary-2", 600, dev)
     print(f"\nfirst publication after {first:.0f} s; the correction current after {late:.0f} s")
     manifest = store.read_manifest(zones, WAVE, "preliminary-2")
     assert manifest["previous_edition"] == "preliminary"

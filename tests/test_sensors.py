@@ -139,6 +139,32 @@ def test_a_run_whose_worker_was_killed_is_marked_failed(setting) -> None:
     assert instance.get_run_by_id("live-run").status == dg.DagsterRunStatus.STARTED
 
 
+def test_a_run_that_ends_while_its_worker_is_checked_keeps_its_end(setting, monkeypatch) -> None:
+    """The run is listed as started, then ends and its worker exits before the check: the end
+    it recorded stands (it is not reported failed)."""
+    from dagster._core.events import EngineEventData
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    import pipelines.recovery
+
+    _, instance = setting
+    gone = 2**22 + 4322
+    ending = instance.add_run(
+        DagsterRun(job_name=UNIT_JOB, run_id="ending-run", status=dg.DagsterRunStatus.STARTED)
+    )
+    instance.report_engine_event(
+        "Started process for run", ending, EngineEventData.in_process(gone)
+    )
+
+    def ends_then_exits(pid: int) -> bool:
+        instance.report_run_canceled(instance.get_run_by_id("ending-run"))
+        return False
+
+    monkeypatch.setattr(pipelines.recovery, "process_alive", ends_then_exits)
+    assert pipelines.recovery.fail_orphaned_runs(instance) == []
+    assert instance.get_run_by_id("ending-run").status == dg.DagsterRunStatus.CANCELED
+
+
 def test_a_batch_run_key_changes_with_any_of_its_files(setting) -> None:
     zones, instance = setting
     [first] = _tick(instance, zones, None).run_requests
