@@ -153,8 +153,20 @@ class DataZonesResource(dg.ConfigurableResource):
 # Wave-level and cross-wave assets rebuild when a delivery changed one of their inputs.
 # (Not `eager()`: a wave's unit dimension always has units that never delivered, so
 # "any dependency missing" would hold forever.)
+#
+# "Since last requested", not Dagster's `since_last_handled()`: that one also resets when the
+# asset itself is updated, and a reset seen in the same tick as an input's update wins over it
+# (its "requested or updated" carries no timestamps to compare). A late file ingested within
+# one automation tick after a wave's rebuild finished was then never rebuilt. Updates of an
+# input by the same run are not counted (`any_deps_updated` leaves out runs that also built the
+# asset); an asset built by hand after an input changed is rebuilt once more by automation
+# (the wave's content is unchanged, so no new edition is written).
+_since_last_requested = (
+    dg.AutomationCondition.newly_requested() | dg.AutomationCondition.initial_evaluation()
+).with_label("requested")
+
 rebuild_after_new_data = (
-    dg.AutomationCondition.any_deps_updated().since_last_handled()
+    dg.AutomationCondition.any_deps_updated().since(_since_last_requested)
     & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress()
 ).with_label("rebuild after new data")
@@ -162,11 +174,9 @@ rebuild_after_new_data = (
 # A wave's publication reruns when its harmonized rows changed; the ledger is rebuilt after
 # every unit run and is read here only for the manifest, so its updates alone do not count.
 rebuild_wave_after_new_data = (
-    dg.AutomationCondition.any_deps_match(
-        dg.AutomationCondition.newly_updated() | dg.AutomationCondition.will_be_requested()
-    )
+    dg.AutomationCondition.any_deps_updated()
     .ignore(dg.AssetSelection.assets("delivery_ledger"))
-    .since_last_handled()
+    .since(_since_last_requested)
     & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress()
 ).with_label("rebuild the wave after new data")

@@ -13,8 +13,9 @@ from project_instance import project_instance
 
 from assets.defs import DataZonesResource
 from assets.storage import DataZones
+from bench.late import add_records
 from pipelines.definitions import defs
-from pipelines.jobs import UNIT_JOB
+from pipelines.jobs import UNIT_JOB, WAVE_JOB
 from pipelines.runner import materialize_all
 from pipelines.sensors import landing_sensor, nightly_sweep
 
@@ -97,6 +98,35 @@ def test_automation_rebuilds_only_the_wave_that_changed(setting, samples: Path) 
     }
     assert requested == {"harmonized_responses": ["2023"]}
     assert result.get_num_requested(dg.AssetKey("delivery_ledger")) == 1
+
+
+def test_a_late_file_ingested_within_a_tick_of_the_wave_rebuild_is_rebuilt(
+    setting, samples: Path
+) -> None:
+    """The daemon's order of events: a unit run, a tick requests the wave's rebuild, the next
+    tick sees it requested, the rebuild finishes, a correction's unit run finishes, and only
+    then the next tick: it sees the wave's own update and the new input together. The input
+    came later, so the wave is rebuilt again (Dagster's since_last_handled lost it)."""
+    zones, instance = setting
+    materialize_all(zones, instance, log=lambda *_: None)
+    tick = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    unit_job, wave_job = defs.resolve_job_def(UNIT_JOB), defs.resolve_job_def(WAVE_JOB)
+    harmonized = dg.AssetKey("harmonized_responses")
+    korr1 = samples / "late" / "2023" / "kommune_4601_korr1.csv"
+
+    shutil.copy2(korr1, zones.landing / "2023" / korr1.name)
+    assert unit_job.execute_in_process(instance=instance, partition_key="4601|2023").success
+    tick = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=tick.cursor)
+    assert sorted(tick.get_requested_partitions(harmonized)) == ["2023"]
+    tick = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=tick.cursor)
+    assert tick.get_num_requested(harmonized) == 0  # requested already
+    assert wave_job.execute_in_process(instance=instance, partition_key="2023").success
+    korr2 = zones.landing / "2023" / "kommune_4601_korr2.csv"
+    add_records(korr1, korr2, extra=3)
+    assert unit_job.execute_in_process(instance=instance, partition_key="4601|2023").success
+    tick = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=tick.cursor)
+    assert sorted(tick.get_requested_partitions(harmonized)) == ["2023"]
+    assert sorted(tick.get_requested_partitions(dg.AssetKey("indicator_cells"))) == ["2023"]
 
 
 def test_run_keys_carry_the_file_content_so_a_correction_is_never_a_duplicate(setting) -> None:
