@@ -42,7 +42,7 @@ class IntervalModel:
         h.setOptionValue("output_flag", False)
         h.setOptionValue("time_limit", float(self.time_limit))
         # Serial: these models are small, and HiGHS's worker-thread scheduler has deadlocked in
-        # long-lived processes (ERGO-Code/HiGHS#1886, #1670); one thread never starts it.
+        # long-lived processes (ERGO-Code/HiGHS#1886, #1670); with one thread it has no workers.
         h.setOptionValue("threads", 1)
         inf = h.getInfinity()
         if self.n:
