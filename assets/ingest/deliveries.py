@@ -242,17 +242,21 @@ class Archive:
 
     def versions(self, wave: int, unit_id: str) -> list[Delivery]:
         """Every archived delivery of a unit, oldest first."""
+        return self.wave_versions(wave).get(unit_id, [])
+
+    def wave_versions(self, wave: int) -> dict[str | None, list[Delivery]]:
+        """Every archived delivery of a wave by unit, each unit's oldest first (one look at
+        the wave's records, however many of its units are asked about)."""
         folder = self.records / str(wave)
         if not folder.is_dir():
-            return []
+            return {}
+        by_unit: dict[str | None, list[Delivery]] = {}
         with os.scandir(folder) as entries:
-            found = [
-                delivery
-                for entry in entries
-                if entry.name.endswith(".json") and not entry.name.startswith(".")
-                if (delivery := _record(entry)).unit_id == unit_id
-            ]
-        return sorted(found, key=Delivery.sort_key)
+            for entry in entries:
+                if entry.name.endswith(".json") and not entry.name.startswith("."):
+                    delivery = _record(entry)
+                    by_unit.setdefault(delivery.unit_id, []).append(delivery)
+        return {unit: sorted(found, key=Delivery.sort_key) for unit, found in by_unit.items()}
 
 
 # Archive records are written once and atomically, never changed: each process parses a record

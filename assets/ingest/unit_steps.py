@@ -72,17 +72,25 @@ Validated = dict[tuple[str, str], FileValidation]  # Delivery.version_key → it
 DecodedVersions = dict[tuple[str, str], Decoded]  # Delivery.version_key → its decoding
 
 
-def validate_batch(
-    zones: DataZones, wave: int, unit_ids: list[str]
-) -> tuple[Validated, DecodedVersions]:
+@dataclass(frozen=True)
+class ValidatedBatch:
+    """validate_batch's result: each unit's archived versions, their validations and the
+    decoding of each unit's current version."""
+
+    versions: dict[str, list[Delivery]]
+    validated: Validated
+    decoded: DecodedVersions
+
+
+def validate_batch(zones: DataZones, wave: int, unit_ids: list[str]) -> ValidatedBatch:
     """Every archived delivery of these units of one wave validated in one Pandera pass
     (validate_tables; the same result, file by file, as validate_table's), and each unit's
     current version decoded in one pass (decode_files; the same as decode_file's)."""
     codebook = codebook_for(wave)
-    archive = Archive(zones.archive)
+    in_wave = Archive(zones.archive).wave_versions(wave)
     done: Validated = {}
     tables = []
-    versions = {unit_id: archive.versions(wave, unit_id) for unit_id in unit_ids}
+    versions = {unit_id: in_wave.get(unit_id, []) for unit_id in unit_ids}
     for unit_id, deliveries in versions.items():
         for delivery in deliveries:
             key = delivery.version_key
@@ -98,7 +106,8 @@ def validate_batch(
         if (current := current_version([(d, done[d.version_key]) for d in deliveries]))
     ]
     decoded = decode_files([result.accepted for _, result in currents], codebook)
-    return done, dict(zip((d.version_key for d, _ in currents), decoded, strict=True))
+    keys = (d.version_key for d, _ in currents)
+    return ValidatedBatch(versions, done, dict(zip(keys, decoded, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -114,18 +123,19 @@ class UnitOutcome:
 
 
 def unit_outcome(
-    zones: DataZones,
-    wave: int,
-    unit_id: str,
-    validated: Validated | None = None,
-    decoded: DecodedVersions | None = None,
+    zones: DataZones, wave: int, unit_id: str, batch: ValidatedBatch | None = None
 ) -> UnitOutcome:
-    """Validate one unit's deliveries (or take their validation from `validated` and the
-    current version's decoding from `decoded`, see validate_batch) and decide its outcome."""
+    """Validate one unit's deliveries (or take its versions, their validation and the current
+    version's decoding from `batch`, see validate_batch) and decide its outcome."""
     codebook = codebook_for(wave)
     results = []
-    for delivery in Archive(zones.archive).versions(wave, unit_id):
-        known = (validated or {}).get(delivery.version_key)
+    if batch is not None and unit_id in batch.versions:
+        versions = batch.versions[unit_id]
+    else:
+        versions = Archive(zones.archive).versions(wave, unit_id)
+    validated = batch.validated if batch is not None else {}
+    for delivery in versions:
+        known = validated.get(delivery.version_key)
         if known is not None:
             results.append((delivery, known))
             continue
@@ -134,7 +144,7 @@ def unit_outcome(
             results.append((delivery, validate_table(table, delivery.file_name, unit_id, codebook)))
         except FileRejected as exc:
             results.append((delivery, rejected_unread(exc.reason, exc.detail)))
-    outcome = ingest_unit(results, codebook, decoded)
+    outcome = ingest_unit(results, codebook, batch.decoded if batch is not None else None)
     table = pa.Table.from_pandas(outcome.validated, preserve_index=False)  # written, hashed
     return UnitOutcome(results, outcome, table)
 
@@ -217,10 +227,10 @@ class ValidationChunks:
         return self.prepared.pop(unit_id, None)  # held no longer than until its step
 
     def _prepare(self, wave: int, units: list[str]) -> dict[str, UnitOutcome]:
-        validated, decoded = validate_batch(self.zones, wave, units)
+        batch = validate_batch(self.zones, wave, units)
         made: dict[str, UnitOutcome] = {}
         for unit in units:
             with contextlib.suppress(Exception):  # its own step raises it again, named
-                made[unit] = unit_outcome(self.zones, wave, unit, validated, decoded)
+                made[unit] = unit_outcome(self.zones, wave, unit, batch)
         digests = content_hashes([m.table for m in made.values()])
         return {u: replace(m, digest=d) for (u, m), d in zip(made.items(), digests, strict=True)}
