@@ -32,13 +32,14 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assets.ingest.harmonize_wave import (
-    ALLOW_DEVELOPMENT_KEY_ENV,
-    MissingPseudonymKey,
-    pseudonym_key,
-)
-from assets.storage import DATA_DIR_ENV, DataZones
+if TYPE_CHECKING:
+    from assets.storage import DataZones
+
+# The rest is imported by the command that needs it: a spawned worker (the PDF reports' pool)
+# imports this module again as the `brukerstemme` script's, and with pandas, Arrow and Dagster
+# loaded here that cost each worker ~0.75 s of every edition (tests/test_cli.py checks it).
 
 EXIT_OK = 0
 EXIT_RUNS_FAILED = 1
@@ -191,6 +192,7 @@ def _fail(command: str, message: str, code: int) -> int:
 
 def run(zones: DataZones, changed_only: bool = False) -> int:
     """Materialize the data dir's deliveries; the exit code (see the module's docstring)."""
+    from assets.ingest.harmonize_wave import MissingPseudonymKey, pseudonym_key
     from pipelines.runner import NoDeliveries, NoInstance, RunsFailed, materialize_all
 
     try:
@@ -215,6 +217,7 @@ def audit(args: argparse.Namespace) -> int:
     from assets.audit.prov_export import ProvValidationError, write_prov
     from assets.audit.text import trail_text
     from assets.audit.trail import AuditError, build_trail
+    from assets.storage import DataZones
 
     zones = DataZones(args.data_dir.resolve()) if args.data_dir else DataZones.from_env()
     if not (zones.published / "editions").is_dir():
@@ -260,6 +263,8 @@ def demo_dir_refusal(root: Path) -> str | None:
 
 
 def demo(scale: float, data_dir: str | None) -> int:
+    from assets.ingest.harmonize_wave import ALLOW_DEVELOPMENT_KEY_ENV
+    from assets.storage import DATA_DIR_ENV, DataZones
     from generator.cli import main as generate_main
 
     root = demo_dir(data_dir)
@@ -278,6 +283,8 @@ def demo(scale: float, data_dir: str | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from assets.storage import DataZones
+
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     if args.command in ("publish", "status"):

@@ -15,7 +15,8 @@ migrations see no difference. It differs in five ways:
 - its connections commit with synchronous=NORMAL (WAL stays): no disk flush per event, the
   database consistent through any crash, the last events lost only to a power loss or an OS
   crash (production runs on PostgreSQL, see dagster.yaml);
-- a table found in the index shard is not looked up again (Dagster asks for every asset event);
+- a table or asset-key column found in the index shard is not looked up again (Dagster asks
+  for both at every asset event);
 - at most KEPT_RUN_SHARDS run shards kept open per process (the index shard always);
 - a new run shard is a copy of an empty shard made once per Dagster version (the same schema
   and Alembic stamp that `create_all` would write), put in place with a hard link so that two
@@ -67,6 +68,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_pid = os.getpid()
         self._tables_seen: set[str] = set()
+        self._asset_key_columns_seen: set[str] = set()
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -93,6 +95,15 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         if table_name not in self._tables_seen and super().has_table(table_name):
             self._tables_seen.add(table_name)
         return table_name in self._tables_seen
+
+    def _has_asset_key_col_on_connection(self, conn: Connection, column_name: str) -> bool:
+        """Whether the asset_keys table has the column; asked (with a schema inspection) for
+        every asset event. A column, once there, stays."""
+        if column_name not in self._asset_key_columns_seen and (
+            super()._has_asset_key_col_on_connection(conn, column_name)
+        ):
+            self._asset_key_columns_seen.add(column_name)
+        return column_name in self._asset_key_columns_seen
 
     def _engine_for(self, shard: str) -> Engine:
         if self._engines_pid != os.getpid():  # forked: the parent's connections are not ours
@@ -171,6 +182,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         with self._db_lock:
             self._dispose_engines()
             self._tables_seen.clear()
+            self._asset_key_columns_seen.clear()
         super().wipe()
 
     def dispose(self) -> None:

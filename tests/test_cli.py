@@ -222,3 +222,18 @@ def test_run_without_a_dagster_home_says_so_and_nothing_runs(
     assert err.startswith("brukerstemme run: DAGSTER_HOME ") and "is not a folder" in err
     assert "Traceback" not in err
     assert not (real_data_dir / "restricted" / "archive").exists()
+
+
+def test_the_command_module_loads_no_data_library() -> None:
+    """A spawned worker (the PDF reports' pool) imports the `brukerstemme` script, and so this
+    module, again: pandas, Arrow, Dagster or GX loaded here cost every worker of every edition."""
+    import subprocess
+    import sys
+
+    heavy = ("pandas", "pyarrow", "numpy", "dagster", "great_expectations", "duckdb")
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys, pipelines.cli; print([m for m in {heavy!r} "
+         "if m in sys.modules])"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == "[]"

@@ -90,3 +90,34 @@ def test_a_clock_step_back_never_reorders_versions(
     assert archive.versions(book.wave, second.unit_id)[-1].sha256 == second.sha256
     again = archive.store(path, describe(path, book.wave, book))
     assert again == second  # the first observation is kept: storing again changes nothing
+
+
+def test_archiving_a_unit_lists_its_versions_as_the_archive_does(
+    samples: Path, tmp_path: Path
+) -> None:
+    """archive_unit looks at the wave's records once for all of a unit's landed files: the
+    versions it parses, in order, are what Archive.versions lists after (an original and its
+    korr file landed together, archived again with one more correction)."""
+    from assets.ingest.unit_steps import archive_unit, landed_by_unit
+    from assets.storage import DataZones
+
+    book, sample = _sample(samples)
+    zones = DataZones(tmp_path)
+    folder = zones.landing / str(book.wave)
+    folder.mkdir(parents=True)
+    original = folder / sample.name
+    original.write_bytes(sample.read_bytes())
+    stem, suffix = sample.name.rsplit(".", 1)
+    korr = folder / f"{stem}_korr1.{suffix}"
+    korr.write_bytes(sample.read_bytes())
+    _correct(korr)
+    unit_id = parse_file_name(original.name, book).unit_id
+    archive = Archive(zones.archive)
+    for round_ in range(2):
+        landed = landed_by_unit(zones, book.wave)
+        assert sorted(p.name for p in landed[unit_id]) == sorted(p.name for p in folder.iterdir())
+        _, metadata = archive_unit(zones, book.wave, unit_id, landed[unit_id])
+        listed = archive.versions(book.wave, unit_id)
+        assert metadata["sha256"] == ", ".join(d.sha256 for d in listed)
+        assert metadata["n_versions"] == len(listed) == 2 + round_
+        _correct(original)  # the vendor resends the original without its last line

@@ -162,7 +162,7 @@ def test_processes_writing_at_once_lose_nothing(
         assert partitions == set(PARTS.get_partition_keys())
 
 
-def test_kept_connections_commit_without_a_flush_and_tables_are_looked_up_once(
+def test_kept_connections_commit_without_a_flush_and_tables_and_columns_are_looked_up_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     storage = PooledSqliteEventLogStorage(str(tmp_path / "runs"))
@@ -174,6 +174,14 @@ def test_kept_connections_commit_without_a_flush_and_tables_are_looked_up_once(
         return stock_has_table(self, name)
 
     monkeypatch.setattr(SqliteEventLogStorage, "has_table", counted)
+    inspected = []
+    stock_has_column = SqliteEventLogStorage._has_asset_key_col_on_connection
+
+    def counted_column(self, conn, name: str) -> bool:
+        inspected.append(name)
+        return stock_has_column(self, conn, name)
+
+    monkeypatch.setattr(SqliteEventLogStorage, "_has_asset_key_col_on_connection", counted_column)
     try:
         for shard in ("index", "some-run"):
             with storage._connect(shard) as conn:  # WAL + NORMAL: consistent through a crash
@@ -183,5 +191,10 @@ def test_kept_connections_commit_without_a_flush_and_tables_are_looked_up_once(
         assert not storage.has_table("no_such_table") and not storage.has_table("no_such_table")
         # a table that exists is asked for once; one that does not, every time (it may come)
         assert asked == ["asset_event_tags", "no_such_table", "no_such_table"]
+        with storage._connect("index") as conn:
+            for name in ("last_materialization_timestamp", "no_such_column") * 2:
+                found = storage._has_asset_key_col_on_connection(conn, name)
+                assert found == (name == "last_materialization_timestamp")
+        assert inspected == ["last_materialization_timestamp", "no_such_column", "no_such_column"]
     finally:
         storage.dispose()

@@ -193,12 +193,16 @@ class Archive:
         """Where the bytes with this sha256, delivered under this name, are kept."""
         return self.root / sha256[:2] / f"{sha256}{Path(file_name).suffix.lower()}"
 
-    def store(self, source: Path, delivery: Delivery) -> Delivery:
+    def store(
+        self, source: Path, delivery: Delivery, earlier: list[Delivery] | None = None
+    ) -> Delivery:
         """Archive a landed file (never through a link) and return its record.
 
         The record's `received_at` is the time the archive first stored these bytes under this
         name, strictly after every earlier version of the same unit, so the order of same-name
-        corrections is the order in which the archive saw them.
+        corrections is the order in which the archive saw them. `earlier`: the unit's archived
+        versions when the caller has just listed them (archive_unit, for all its files), else
+        they are listed here.
         """
         target = self.path_of(delivery)
         if not target.exists():
@@ -218,8 +222,9 @@ class Archive:
             return Delivery(**json.loads(record.read_text(encoding="utf-8")))
         observed = _now()
         if delivery.unit_id is not None:
-            earlier = [d.received_at or "" for d in self.versions(delivery.wave, delivery.unit_id)]
-            latest = max(earlier, default="")
+            if earlier is None:
+                earlier = self.versions(delivery.wave, delivery.unit_id)
+            latest = max((d.received_at or "" for d in earlier), default="")
             if latest >= observed:  # a clock step back never reorders versions
                 observed = (
                     dt.datetime.fromisoformat(latest) + dt.timedelta(microseconds=1)

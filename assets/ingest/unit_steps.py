@@ -46,9 +46,15 @@ def archive_unit(zones: DataZones, wave: int, unit_id: str, landed: list[Path]) 
     """Archive the unit's landed files and parse all its deliveries: (data version, metadata)."""
     codebook = codebook_for(wave)
     archive = Archive(zones.archive)
+    versions = archive.versions(wave, unit_id)  # one look at the wave's records for all files
     for path in landed:
-        archive.store(path, describe(path, wave, codebook))
-    versions = archive.versions(wave, unit_id)
+        delivery = describe(path, wave, codebook)
+        if delivery.unit_id != unit_id:  # not this unit's after all: listed by store itself
+            archive.store(path, delivery)
+            continue
+        stored = archive.store(path, delivery, earlier=versions)
+        if stored.version_key not in {d.version_key for d in versions}:
+            versions = sorted([*versions, stored], key=Delivery.sort_key)
     rows = []
     for delivery in versions:
         outcome = store_raw(zones, delivery, archive.path_of(delivery), codebook)
