@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import dagster as dg
@@ -115,6 +115,19 @@ def unit_batches(
             batches[-1].append(unit)
             share_of_batch, done = share_of_unit, done + weight[unit]
     return batches
+
+
+def new_units_in_order(known: Iterable[str], units: Mapping[int, Iterable[str]]) -> list[str]:
+    """The units of `units` (wave → its units) that are not `known` partitions yet, in the
+    order to add them: grouped by the waves they are in (the first wave's first, then by the
+    next wave, and so on), each group in id order. Partitions keep the order they were added
+    in, and a batch run is a range of neighbours (unit_batches): in plain id order the
+    samples' waves, whose units differ from wave to wave, were 18–34 ranges each (as many
+    runs), grouped they are 1–5."""
+    waves = sorted(units)
+    members = {w: set(units[w]) for w in waves}
+    new = sorted(set().union(*members.values()) - set(known))
+    return sorted(new, key=lambda u: (tuple(u not in members[w] for w in waves), u))
 
 
 def batch_units(tags: Mapping[str, str], instance: dg.DagsterInstance) -> list[str]:

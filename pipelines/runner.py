@@ -31,6 +31,7 @@ import dagster as dg
 from assets.defs import (
     UNIT_PARTITIONS_NAME,
     batch_tags,
+    new_units_in_order,
     unit_batches,
     wave_and_unit,
     wave_unit_key,
@@ -107,9 +108,7 @@ def no_deliveries_message(zones: DataZones) -> str:
 
 
 def register_units(instance: dg.DagsterInstance, units: dict[int, list[str]]) -> None:
-    wanted = sorted({u for us in units.values() for u in us})
-    known = set(instance.get_dynamic_partitions(UNIT_PARTITIONS_NAME))
-    new = [u for u in wanted if u not in known]
+    new = new_units_in_order(instance.get_dynamic_partitions(UNIT_PARTITIONS_NAME), units)
     if new:
         instance.add_dynamic_partitions(UNIT_PARTITIONS_NAME, new)
 

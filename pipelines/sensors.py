@@ -21,6 +21,7 @@ from assets.defs import (
     DataZonesResource,
     batch_tags,
     batch_units,
+    new_units_in_order,
     unit_batches,
     unit_partitions,
     wave_unit_key,
@@ -58,7 +59,7 @@ def _requests(data: DataZonesResource, instance: dg.DagsterInstance, seen: dict)
             continue
         by_wave.setdefault(delivery.wave, {}).setdefault(delivery.unit_id, []).append(delivery)
     known = instance.get_dynamic_partitions(unit_partitions.name)
-    new_units = sorted({u for units in by_wave.values() for u in units} - set(known))
+    new_units = new_units_in_order(known, by_wave)
     order = [*known, *new_units]  # the order the partitions have once the new ones are added
     for wave, units in sorted(by_wave.items()):
         for batch in unit_batches(order, set(units)):

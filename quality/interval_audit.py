@@ -161,8 +161,10 @@ class _Wave:
     unit_rows: list = field(default_factory=list)
 
     def index(self) -> _Wave:
-        """Split cells and shown distribution counts by item once; the units' rows once."""
-        self.unit_rows = records(self.units)
+        """Split cells and shown distribution counts by item once; the units' rows once (or
+        given, from the cache of an audit of the same units table)."""
+        if not self.unit_rows:
+            self.unit_rows = records(self.units)
         for r in records(self.cells):
             self.cells_by_item.setdefault(r.indicator_id, []).append(r)
         if self.dist is not None and len(self.dist):
@@ -533,22 +535,24 @@ class _Audit:
 def _waves(cells, units, dist, cache: dict | None = None) -> list[_Wave]:
     out = []
     for (wave, edition), c in cells.groupby(["wave", "edition"], sort=True):
-        u = units[units["wave"].astype(int) == int(wave)]
-        if "edition" in u.columns:
-            u = u[u["edition"].astype(str) == str(edition)]
         mk = ("members", int(wave), str(edition))
         if cache is not None and mk in cache:
-            atoms, members = cache[mk]
+            u, unit_rows, atoms, members = cache[mk]
         else:
+            u = units[units["wave"].astype(int) == int(wave)]
+            if "edition" in u.columns:
+                u = u[u["edition"].astype(str) == str(edition)]
+            unit_rows = records(u)
             atoms, members = memberships(u)
             if cache is not None:
-                cache[mk] = (atoms, members)
+                cache[mk] = (u, unit_rows, atoms, members)
         d = None
         if dist is not None:
             d = dist[dist["wave"].astype(int) == int(wave)]
             if "edition" in d.columns:
                 d = d[d["edition"].astype(str) == str(edition)]
-        out.append(_Wave(int(wave), str(edition), atoms, members, u, c, d).index())
+        wave_tables = _Wave(int(wave), str(edition), atoms, members, u, c, d, unit_rows=unit_rows)
+        out.append(wave_tables.index())
     return out
 
 

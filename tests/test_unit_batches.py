@@ -3,9 +3,11 @@ is not wanted (it would show as materialized), bounded in size, spread over the 
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from assets.defs import batch_tags, unit_batches
+from assets.defs import batch_tags, new_units_in_order, unit_batches
 
 
 def test_a_batch_never_spans_a_unit_that_is_not_wanted() -> None:
@@ -52,3 +54,32 @@ def test_batch_tags_name_the_first_and_last_partition() -> None:
         "dagster/asset_partition_range_start": "0301|2023",
         "dagster/asset_partition_range_end": "1201|2023",
     }
+
+
+def _ranges(order: list[str], units: list[str]) -> int:
+    """How many runs of neighbours `units` are in `order` (a batch run per range at least)."""
+    wanted, count, inside = set(units), 0, False
+    for unit in order:
+        count += unit in wanted and not inside
+        inside = unit in wanted
+    return count
+
+
+def test_new_units_are_added_grouped_by_their_waves() -> None:
+    """Waves whose units mostly differ (the samples'): each wave's units are at most 2^(k-1)
+    ranges for the k-th wave (grouped by the waves a unit is in), where plain id order makes
+    one range of nearly every unit; units already partitions keep their place."""
+    pick = random.Random(7)
+    everyone = [f"{i:04d}" for i in range(400)]
+    waves = {w: sorted(pick.sample(everyone, 60)) for w in (2017, 2019, 2021, 2023)}
+    known = ["0001", "0002"]
+    new = new_units_in_order(known, waves)
+    assert sorted(new) == sorted(set().union(*waves.values()) - set(known))
+    order = [*known, *new]
+    for k, (wave, units) in enumerate(sorted(waves.items())):
+        assert _ranges(new, units) <= 2**k, wave
+    in_id_order = sorted(set().union(*waves.values()))
+    assert sum(_ranges(in_id_order, u) for u in waves.values()) > 150
+    assert sum(_ranges(order, u) for u in waves.values()) <= 1 + 2 + 4 + 8 + 4  # + known
+    assert new_units_in_order(order, waves) == []
+    assert new_units_in_order([], {2025: ["5001", "0301"]}) == ["0301", "5001"]
