@@ -315,3 +315,53 @@ def test_a_revision_keeps_the_complements_of_earlier_editions(harmonized, pub) -
     unchanged = shown.index[3:]
     before = cells.loc[unchanged].set_index(key)["suppressed"]
     assert (after.loc[before.index, "suppressed"] == before).mean() > 0.9
+
+
+def _distribution_row_by_row(cells, levels, gc, catalogue, edition) -> pd.DataFrame:
+    """The distribution table one (group, item, answer) row at a time (the reference)."""
+    from assets.indicators.publish import DIST_COLUMNS, _own_cells
+
+    own = cells[_own_cells(cells)]
+    shown = own.groupby(["wave", "unit_type", "unit_id", "indicator_id"], sort=False)["shown"].all()
+    g = levels.groups.reset_index(drop=True)
+    keys = zip(g["wave"], g["unit_type"], g["unit_id"], strict=True)
+    row_of = {(int(w), t, u): i for i, (w, t, u) in enumerate(keys)}
+    out = {c: [] for c in DIST_COLUMNS}
+    for (wave, unit_type, unit_id, item), ok in shown.items():
+        answers = catalogue.by_item(item)[0].answers
+        counts = gc.counts[row_of[(int(wave), unit_type, unit_id)], gc.item_index(item)]
+        asked = counts[: len(answers)].sum()
+        for slot, answer in enumerate(answers):
+            for column, value in zip(DIST_COLUMNS, (
+                int(wave), edition, unit_type, unit_id, item, answer,
+                counts[slot] if ok else None,
+                counts[slot] / asked if ok and asked else None,
+                not ok,
+            ), strict=True):  # fmt: skip
+                out[column].append(value)
+    frame = pd.DataFrame(out, columns=DIST_COLUMNS)
+    return frame.astype({"n": "Int64", "share": float, "suppressed": bool})
+
+
+def test_the_distribution_table_is_the_row_by_row_one(harmonized, pub) -> None:
+    """distribution_table is built from arrays (the complement search calls it hundreds of
+    times); row by row it is the same table, dtypes included, for the whole publication, for
+    one item's cells with some hidden, and for no cells."""
+    from assets.indicators.counts import group_counts, membership, unit_counts
+    from assets.indicators.levels import build_levels
+    from assets.indicators.publish import distribution_table
+    from schemas.indicator_catalogue import load_catalogue
+
+    config, catalogue = default_config(), load_catalogue()
+    levels = build_levels(harmonized, config, catalogue.geography.code_list_by_wave)
+    gc = group_counts(unit_counts(harmonized, catalogue), membership(levels.groups, levels.units))
+    cells = pub.internal_cells
+    item = cells["indicator_id"].iloc[0]
+    one_item = cells[cells["indicator_id"] == item].copy()
+    one_item.loc[one_item.index[::3], "shown"] = False
+    for part in (cells, one_item, cells.iloc[:0]):
+        made = distribution_table(part, levels, gc, catalogue, "preliminary")
+        pd.testing.assert_frame_equal(
+            made, _distribution_row_by_row(part, levels, gc, catalogue, "preliminary")
+        )
+    assert distribution_table(cells, levels, gc, catalogue, "x")["suppressed"].any()

@@ -32,6 +32,13 @@ class Levels:
     groups: pd.DataFrame  # wave, unit_type, unit_id, unit_name, geo ids, members (tuple),
     # series_key, is_unit, is_oslo_aggregate, pool_* columns
 
+    @functools.cached_property
+    def group_rows(self) -> dict[tuple[int, str, str], int]:
+        """Each group's row number in `groups` by (wave, unit_type, unit_id), made once."""
+        g = self.groups
+        keys = zip(g["wave"].astype(int), g["unit_type"], g["unit_id"], strict=True)
+        return {(int(w), t, u): n for n, (w, t, u) in enumerate(keys)}
+
 
 def size_class_ids(bounds: tuple[int, ...]) -> list[str]:
     """Size class ids for population bounds, e.g. s1_under_5000 … s4_50000_plus."""

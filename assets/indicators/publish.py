@@ -86,37 +86,46 @@ def published_cells(cells: pd.DataFrame) -> pd.DataFrame:
 def distribution_table(
     cells: pd.DataFrame, levels: Levels, gc: Counts, catalogue: Catalogue, edition: str
 ) -> pd.DataFrame:
-    """Answer distribution per published group and item, with the cells' suppression."""
+    """Answer distribution per published group and item, with the cells' suppression.
+
+    Built from arrays, not row by row: the complement search publishes one item's cells
+    hundreds of times (the same table as one row per (group, item, answer) appended in turn)."""
     own = cells[_own_cells(cells)]
     shown = own.groupby(["wave", "unit_type", "unit_id", "indicator_id"], sort=False)["shown"].all()
-    g = levels.groups.reset_index(drop=True)
-    gindex = {
-        (int(w), t, u): i
-        for i, (w, t, u) in enumerate(zip(g["wave"], g["unit_type"], g["unit_id"], strict=True))
+    if shown.empty:
+        out = pd.DataFrame({c: [] for c in DIST_COLUMNS}, columns=DIST_COLUMNS)
+        return out.astype({"n": "Int64", "share": float, "suppressed": bool})
+    level = shown.index.get_level_values
+    rows = levels.group_rows
+    group_of = np.array(
+        [rows[(int(w), t, u)] for w, t, u in zip(level(0), level(1), level(2), strict=True)]
+    )
+    items = shown.index.get_level_values(3).to_numpy(dtype=object)
+    answers = {i: catalogue.by_item(i)[0].answers for i in dict.fromkeys(items)}
+    k = np.array([len(answers[i]) for i in items])
+    part = np.repeat(np.arange(len(items)), k)  # each output row's (group, item)
+    starts = np.concatenate([[0], np.cumsum(k)[:-1]])
+    slot = np.arange(int(k.sum())) - starts[part]
+    item_index = np.array([gc.item_index(i) for i in items])
+    slots = gc.counts[group_of[part], item_index[part], slot]
+    asked = np.add.reduceat(slots, starts)[part]
+    ok = shown.to_numpy(dtype=bool)[part]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(ok & (asked > 0), slots / np.where(asked > 0, asked, 1), np.nan)
+    n = pd.array(slots, dtype="Int64")
+    n[~ok] = pd.NA
+    out = {
+        "wave": level(0).to_numpy(dtype="int64")[part],
+        "edition": np.full(len(part), edition, dtype=object),
+        "unit_type": level(1).to_numpy(dtype=object)[part],
+        "unit_id": level(2).to_numpy(dtype=object)[part],
+        "indicator_id": items[part],
+        "answer": np.array([a for i in items for a in answers[i]], dtype=object),
+        "n": n,
+        "share": share.astype(float),
+        "suppressed": ~ok,
     }
-    parts = []
-    for (wave, utype, uid, item), ok in shown.items():
-        ind = catalogue.by_item(item)[0]
-        slots = gc.counts[gindex[(int(wave), utype, uid)], gc.item_index(item), : len(ind.answers)]
-        asked = slots.sum()
-        parts.append((int(wave), utype, uid, item, ind.answers, slots, asked, bool(ok)))
-    rows = {c: [] for c in DIST_COLUMNS}
-    for wave, utype, uid, item, answers, slots, asked, ok in parts:
-        k = len(answers)
-        rows["wave"] += [wave] * k
-        rows["edition"] += [edition] * k
-        rows["unit_type"] += [utype] * k
-        rows["unit_id"] += [uid] * k
-        rows["indicator_id"] += [item] * k
-        rows["answer"] += list(answers)
-        rows["n"] += list(slots) if ok else [None] * k
-        rows["share"] += list(slots / asked) if ok and asked else [None] * k
-        rows["suppressed"] += [not ok] * k
-    out = pd.DataFrame(rows, columns=DIST_COLUMNS)
-    out["n"] = out["n"].astype("Int64")
-    out["share"] = out["share"].astype(float)
-    out["suppressed"] = out["suppressed"].astype(bool)
-    return out
+    return pd.DataFrame(out, columns=DIST_COLUMNS)
 
 
 def units_table(
