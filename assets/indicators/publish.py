@@ -89,7 +89,7 @@ def distribution_table(
     """Answer distribution per published group and item, with the cells' suppression.
 
     Built from arrays, not row by row: the complement search publishes one item's cells
-    hundreds of times (the same table as one row per (group, item, answer) appended in turn)."""
+    hundreds of times (tests/test_disclosure.py checks it against the row-by-row table)."""
     own = cells[_own_cells(cells)]
     shown = own.groupby(["wave", "unit_type", "unit_id", "indicator_id"], sort=False)["shown"].all()
     if shown.empty:
@@ -100,7 +100,7 @@ def distribution_table(
     group_of = np.array(
         [rows[(int(w), t, u)] for w, t, u in zip(level(0), level(1), level(2), strict=True)]
     )
-    items = shown.index.get_level_values(3).to_numpy(dtype=object)
+    items = level(3).to_numpy(dtype=object)
     answers = {i: catalogue.by_item(i)[0].answers for i in dict.fromkeys(items)}
     k = np.array([len(answers[i]) for i in items])
     part = np.repeat(np.arange(len(items)), k)  # each output row's (group, item)
