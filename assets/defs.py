@@ -121,9 +121,9 @@ def new_units_in_order(known: Iterable[str], units: Mapping[int, Iterable[str]])
     """The units of `units` (wave → its units) that are not `known` partitions yet, in the
     order to add them: grouped by the waves they are in (the first wave's first, then by the
     next wave, and so on), each group in id order. Partitions keep the order they were added
-    in, and a batch run is a range of neighbours (unit_batches): in plain id order the
-    samples' waves, whose units differ from wave to wave, were 18–34 ranges each (as many
-    runs), grouped they are 1–5."""
+    in, and a batch run is a range of neighbours (unit_batches): in plain id order the demo's
+    five waves, whose units differ from wave to wave, were 18–34 ranges each (as many runs),
+    grouped they are 1–5."""
     waves = sorted(units)
     members = {w: set(units[w]) for w in waves}
     new = sorted(set().union(*members.values()) - set(known))
