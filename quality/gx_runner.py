@@ -212,7 +212,7 @@ def _without_batch_fingerprints() -> None:
     """GX fingerprints every in-memory batch under its HASH_THRESHOLD bytes with an md5 over all
     its rows (batch_markers["pandas_data_fingerprint"]): 1.6 s of the 1 M-row harmonized suite,
     and nothing in GX or here reads it (a gate's input is named by its content hash in the
-    asset's metadata). A threshold of 0 fingerprints no batch; tests/test_gx_runner.py checks
+    asset's metadata). A threshold of 0 fingerprints no batch; tests/test_gx_suites.py checks
     that the marker is gone, so a GX upgrade that moves the constant is noticed."""
     from great_expectations.execution_engine import pandas_execution_engine
 

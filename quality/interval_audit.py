@@ -161,10 +161,8 @@ class _Wave:
     unit_rows: list = field(default_factory=list)
 
     def index(self) -> _Wave:
-        """Split cells and shown distribution counts by item once; the units' rows once (or
-        given, from the cache of an audit of the same units table)."""
-        if not self.unit_rows:
-            self.unit_rows = records(self.units)
+        """Split cells and shown distribution counts by item once (the units' rows come made,
+        see _waves)."""
         for r in records(self.cells):
             self.cells_by_item.setdefault(r.indicator_id, []).append(r)
         if self.dist is not None and len(self.dist):
@@ -535,7 +533,7 @@ class _Audit:
 def _waves(cells, units, dist, cache: dict | None = None) -> list[_Wave]:
     out = []
     for (wave, edition), c in cells.groupby(["wave", "edition"], sort=True):
-        mk = ("members", int(wave), str(edition))
+        mk = ("units", int(wave), str(edition))  # the wave's units: rows and memberships
         if cache is not None and mk in cache:
             u, unit_rows, atoms, members = cache[mk]
         else:

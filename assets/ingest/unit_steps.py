@@ -43,17 +43,18 @@ def landed_by_unit(zones: DataZones, wave: int) -> dict[str, list[Path]]:
 
 
 def archive_unit(zones: DataZones, wave: int, unit_id: str, landed: list[Path]) -> tuple[str, dict]:
-    """Archive the unit's landed files and parse all its deliveries: (data version, metadata)."""
+    """Archive the unit's landed files (landed_by_unit's, each naming this unit) and parse all
+    its deliveries: (data version, metadata). The wave's records are looked at once, for all
+    the files: each new record joins the versions the next file is stored after."""
     codebook = codebook_for(wave)
     archive = Archive(zones.archive)
-    versions = archive.versions(wave, unit_id)  # one look at the wave's records for all files
+    versions = archive.versions(wave, unit_id)
     for path in landed:
         delivery = describe(path, wave, codebook)
-        if delivery.unit_id != unit_id:  # not this unit's after all: listed by store itself
-            archive.store(path, delivery)
-            continue
+        if delivery.unit_id != unit_id:
+            raise ValueError(f"{path.name} is not a delivery of unit {unit_id}")
         stored = archive.store(path, delivery, earlier=versions)
-        if stored.version_key not in {d.version_key for d in versions}:
+        if stored not in versions:
             versions = sorted([*versions, stored], key=Delivery.sort_key)
     rows = []
     for delivery in versions:
