@@ -4,9 +4,11 @@ Registers a unit partition for every delivered unit, runs the per-unit job for e
 in batches of neighbouring units (one partition range per run, at most
 assets.defs.MAX_UNITS_PER_RUN units, at least one batch per worker, the batches' bytes about
 equal; each unit keeps its own materialization and metadata) in worker processes, then the
-per-wave job for each wave with deliveries in this process while a worker builds the ledger,
-then the rest of the cross-wave job. Every run is a real Dagster run in the instance (visible
-in the UI with its partitions and checks).
+per-wave job for each wave with deliveries, in wave order (with two or more waves a worker
+harmonizes them one after another while this process builds each one's edition; see
+_build_waves) and the ledger in a worker beside them, then the rest of the cross-wave job.
+Every run is a real Dagster run in the instance (visible in the UI with its partitions and
+checks).
 
 One failed run never stops the others: a batch in which a unit crashed fails as a whole and its
 units are run again one per run; a unit whose own run crashed gets a ledger row per file it had
@@ -53,6 +55,7 @@ from schemas.codebook import codebooks
 
 WORKERS_ENV = "BRUKERSTEMME_WORKERS"  # parallel unit runs (default 2, one per core)
 LEDGER = dg.AssetKey("delivery_ledger")  # the cross-wave run's asset that needs unit runs only
+HARMONIZED = dg.AssetKey("harmonized_responses")  # the wave job's first step
 # The terminal shows the runs' warnings and errors (a rejected file, a crashed unit) and the
 # runner's own lines; every event is still in the instance (UI, `dagster run logs`).
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -164,9 +167,10 @@ def _run_units_in_worker(wave: int, units: list[str]) -> FailedRun | None:
         return _run_units(instance, wave, units)
 
 
-def _run_in_worker(job_name: str, asset_selection: list[dg.AssetKey]) -> FailedRun | None:
+def _run_in_worker(job_name: str, **kwargs) -> FailedRun | None:
+    """Entry point of a worker process for one run of `_run` (instance from DAGSTER_HOME)."""
     with dg.DagsterInstance.get() as instance:
-        return _run(job_name, instance, asset_selection=asset_selection)
+        return _run(job_name, instance, **kwargs)
 
 
 @contextlib.contextmanager
@@ -312,26 +316,73 @@ def materialize_all(
             ).start()
         for wave, unit_ids in units.items():
             failures += _ingest(zones, instance, wave, unit_ids, pool, workers, log)
-    # The ledger's run needs the unit runs only: with workers, one runs it beside the waves
-    # (this process), and the cross-wave run then leaves the ledger out.
-    with worker_pool(instance, 1 if workers > 1 else 0) as beside:
-        ledger = beside.submit(_run_in_worker, NATIONAL_JOB, [LEDGER]) if beside else None
-        for wave in units:
-            log(f"wave {wave}: harmonizing")
-            # every wave's new edition is made current once, by the cross-wave run below
-            failed = _run(WAVE_JOB, instance, str(wave), tags={MAKE_CURRENT_TAG: "later"})
-            failures += [replace(failed, label=f"wave {wave}")] if failed else []
-        log("ledger and cross-wave outputs")
-        rest = None
-        if ledger is not None:
-            died = FailedRun(NATIONAL_JOB, None, None, (), "")
-            failures += [f for f in [_worker_result(ledger, died)] if f]
-            national = defs.resolve_job_def(NATIONAL_JOB).asset_layer.selected_asset_keys
-            rest = sorted(k for k in national if k != LEDGER)
+    wave_failures, ledger_run = _build_waves(zones, instance, list(units), workers, log)
+    failures += wave_failures
+    log("ledger and cross-wave outputs")
+    rest = None  # the whole cross-wave job, or all of it but a ledger already built beside
+    if ledger_run:
+        national = defs.resolve_job_def(NATIONAL_JOB).asset_layer.selected_asset_keys
+        rest = sorted(k for k in national if k != LEDGER)
     failures += [f for f in [_run(NATIONAL_JOB, instance, asset_selection=rest)] if f]
     if failures:
         raise RunsFailed(failures, units)
     return units
+
+
+def _build_waves(
+    zones: DataZones,
+    instance: dg.DagsterInstance,
+    waves: list[int],
+    workers: int,
+    log=print,
+) -> tuple[list[FailedRun], bool]:
+    """The wave job for each wave, in wave order, and with workers the ledger's run beside
+    (it needs the unit runs only). Returns the failed runs and whether the ledger was built.
+
+    A wave depends on the earlier ones twice: its answer-drift gate reads their harmonized
+    responses, its candidate edition their current editions (change against the previous
+    wave, the audit across waves). With workers and two or more waves, the two steps form a
+    pipeline that keeps both orders: one worker harmonizes the waves one after another (then
+    builds the ledger) while this process builds each wave's edition as soon as that wave is
+    harmonized and the wave before it has its edition. Else each wave's whole job runs here
+    in turn. Either way every wave sees exactly what a one-by-one run would show it, so the
+    published files are the same."""
+    tags = {MAKE_CURRENT_TAG: "later"}  # every new edition is made current once, afterwards
+    pipelined = workers > 1 and len(waves) > 1
+    failures: list[FailedRun] = []
+    with worker_pool(instance, 1 if workers > 1 else 0) as beside:
+        if beside is not None and pipelined:
+            job = defs.resolve_job_def(WAVE_JOB).asset_layer.selected_asset_keys
+            then = sorted(k for k in job if k != HARMONIZED)
+            log(f"waves {', '.join(map(str, waves))}: harmonizing beside the editions")
+            # one worker: its runs go one after another, in wave order
+            harmonize = dict(asset_selection=[HARMONIZED], tags=tags)
+            harmonizing = {
+                w: beside.submit(_run_in_worker, WAVE_JOB, partition_key=str(w), **harmonize)
+                for w in waves
+            }
+            ledger = beside.submit(_run_in_worker, NATIONAL_JOB, asset_selection=[LEDGER])
+            for wave in waves:
+                died = FailedRun(WAVE_JOB, str(wave), None, (), "")
+                failed = _worker_result(harmonizing[wave], died)
+                if failed is None:  # as in the whole job: no edition from a failed harmonize
+                    log(f"wave {wave}: edition")
+                    failed = _run(WAVE_JOB, instance, str(wave), asset_selection=then, tags=tags)
+                failures += [replace(failed, label=f"wave {wave}")] if failed else []
+        else:
+            ledger = (
+                None
+                if beside is None
+                else beside.submit(_run_in_worker, NATIONAL_JOB, asset_selection=[LEDGER])
+            )
+            for wave in waves:
+                log(f"wave {wave}: harmonizing")
+                failed = _run(WAVE_JOB, instance, str(wave), tags=tags)
+                failures += [replace(failed, label=f"wave {wave}")] if failed else []
+        if ledger is not None:
+            died = FailedRun(NATIONAL_JOB, None, None, (), "")
+            failures += [f for f in [_worker_result(ledger, died)] if f]
+    return failures, ledger is not None
 
 
 def _ingest(

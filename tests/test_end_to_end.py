@@ -18,6 +18,7 @@ import yaml
 from leak_scan import canaries_found
 from project_instance import project_instance
 
+from assets.editions import store
 from assets.storage import DataZones
 from generator import generate
 from pipelines.runner import materialize_all
@@ -92,6 +93,24 @@ def test_free_text_canaries_stay_restricted(generated) -> None:
     zones, _ = generated
     canaries = [c for c in (zones.root / "truth" / "canaries.txt").read_text().splitlines() if c]
     assert canaries_found(zones.root, canaries) == []
+
+
+def test_published_change_reasons_agree_with_the_change(generated) -> None:
+    """A wave's edition is built after the earlier waves' (change columns from their current
+    edition): the published reason is given exactly where no change is, and is the cross-wave
+    one, not that of the wave built alone (where every cell has `no_previous`)."""
+    zones, _ = generated
+    compared = 0
+    for wave, edition in store.latest_editions(zones).items():
+        cells = store.read_edition(zones, wave, edition)["indicator_cells"]
+        given = cells["comparable_with_previous"].astype(bool)
+        assert (cells["comparable_reason"].isna() == given).all(), wave
+        hidden = cells["suppressed"].astype(bool)
+        assert (cells.loc[hidden, "comparable_reason"] == "suppressed").all(), wave
+        compared += int(given.sum())
+        if wave > min(store.latest_editions(zones)):
+            assert cells["comparable_reason"].ne("no_previous").any(), wave
+    assert compared > 0
 
 
 def test_late_files_supersede(generated) -> None:

@@ -4,10 +4,10 @@ every output (tables, mart tables, change logs, manifests, dashboard) and byte-i
 a third run with one delivery changed changes exactly what lies downstream of it.
 
 Kept cheap: the committed samples of the two newest waves only (the later one compares with
-the earlier), one worker. Legitimately different between runs and left out: the wall-clock
-`received_at`/`modified_at` of the ledger and the archive records, Dagster run ids and
-materialization times (in the manifest, the staged decision, the lineage export and the names of
-the GX documents, which carry times too).
+the earlier), one worker (two for the second run). Legitimately different between runs and
+left out: the wall-clock `received_at`/`modified_at` of the ledger and the archive records,
+Dagster run ids and materialization times (in the manifest, the staged decision, the lineage
+export and the names of the GX documents, which carry times too).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from project_instance import project_instance
 from assets.content_hash import content_hash
 from assets.storage import DataZones
 from bench.late import add_records
+from pipelines.jobs import WAVE_JOB
 from pipelines.runner import materialize_all
 from schemas.codebook import codebooks
 
@@ -86,7 +87,8 @@ def fingerprints(zones: DataZones) -> dict[str, str]:
     return out
 
 
-def _run(landing: Path, root: Path) -> dict[str, str]:
+def _run(landing: Path, root: Path, workers: int = 1) -> tuple[dict[str, str], set]:
+    """The outputs' fingerprints and the asset selections of the wave job's runs."""
     zones = DataZones(root / "data")
     shutil.copytree(landing, zones.landing)
     patch = pytest.MonkeyPatch()
@@ -94,10 +96,15 @@ def _run(landing: Path, root: Path) -> dict[str, str]:
     (root / "dagster").mkdir()
     try:
         with project_instance(str(root / "dagster")) as instance:
-            materialize_all(zones, instance, log=lambda *_: None, workers=1)
+            materialize_all(zones, instance, log=lambda *_: None, workers=workers)
+            selections = {
+                tuple(sorted(k.to_user_string() for k in run.asset_selection or ()))
+                for run in instance.get_runs()
+                if run.job_name == WAVE_JOB
+            }
     finally:
         patch.undo()
-    return fingerprints(zones)
+    return fingerprints(zones), selections
 
 
 def _diff(a: dict[str, str], b: dict[str, str]) -> set[str]:
@@ -126,13 +133,14 @@ def runs(samples: Path, tmp_path_factory: pytest.TempPathFactory):
         hashlib.sha256(p.read_bytes()).hexdigest()
         for p in (landing / str(earlier) / changed.name, changed)
     }
-    a = _run(landing, tmp_path_factory.mktemp("run_a"))
-    b = _run(landing, tmp_path_factory.mktemp("run_b"))
-    c = _run(changed_landing, tmp_path_factory.mktemp("run_c"))
+    a, whole = _run(landing, tmp_path_factory.mktemp("run_a"))
+    b, split = _run(landing, tmp_path_factory.mktemp("run_b"), workers=2)
+    c, _ = _run(changed_landing, tmp_path_factory.mktemp("run_c"))
     return {
         "a": a,
         "b": b,
         "c": c,
+        "selections": (whole, split),
         "earlier": earlier,
         "later": later,
         "file": changed.name,
@@ -141,7 +149,12 @@ def runs(samples: Path, tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_two_runs_from_scratch_give_identical_outputs(runs) -> None:
+    """Run A builds each wave whole in turn (one worker); run B with two workers harmonizes
+    the waves in a worker while it builds the editions (runner._build_waves): the same files."""
     a, b = runs["a"], runs["b"]
+    whole, split = runs["selections"]
+    assert whole == {()}  # every wave run of A ran the whole job
+    assert ("harmonized_responses",) in split and len(split) == 2, split
     assert any(k.endswith(".pdf") for k in a) and any(k.endswith("mart.duckdb") for k in a)
     assert any(k.endswith("manifest.json") for k in a) and any("dashboard/" in k for k in a)
     assert sorted(_diff(a, b)) == []

@@ -129,7 +129,7 @@ def with_change_columns(
     mine = mine[internal.columns]
     cells = publication.cells.copy()
     cols = ["comparable_with_previous", "change_vs_previous", "change_ci_low", "change_ci_high"]
-    cols.append("change_significant")
+    cols += ["change_significant", "comparable_reason"]
     lookup = mine.drop_duplicates(CELL_KEY).set_index(CELL_KEY)[cols]
     got = lookup.reindex(pd.MultiIndex.from_frame(cells[CELL_KEY]))
     hidden = cells["suppressed"].astype(bool).to_numpy()
@@ -137,6 +137,10 @@ def with_change_columns(
         cells[c] = np.where(hidden, np.nan, got[c].astype(float).to_numpy())
     for c in ("comparable_with_previous", "change_significant"):
         cells[c] = got[c].fillna(False).astype(bool).to_numpy() & ~hidden
+    # why no change is given, as publish.published_cells words it for a withheld cell
+    reason = got["comparable_reason"].to_numpy(dtype=object)
+    reason = np.where(~hidden | pd.isna(reason), reason, "suppressed")
+    cells["comparable_reason"] = pd.Series(reason, index=cells.index, dtype=object)
     return replace(publication, cells=cells, internal_cells=mine)
 
 
