@@ -316,7 +316,7 @@ def materialize_all(
             ).start()
         for wave, unit_ids in units.items():
             failures += _ingest(zones, instance, wave, unit_ids, pool, workers, log)
-    wave_failures, ledger_run = _build_waves(zones, instance, list(units), workers, log)
+    wave_failures, ledger_run = _build_waves(instance, list(units), workers, log)
     failures += wave_failures
     log("ledger and cross-wave outputs")
     rest = None  # the whole cross-wave job, or all of it but a ledger already built beside
@@ -330,17 +330,13 @@ def materialize_all(
 
 
 def _build_waves(
-    zones: DataZones,
-    instance: dg.DagsterInstance,
-    waves: list[int],
-    workers: int,
-    log=print,
+    instance: dg.DagsterInstance, waves: list[int], workers: int, log=print
 ) -> tuple[list[FailedRun], bool]:
     """The wave job for each wave, in wave order, and with workers the ledger's run beside
     (it needs the unit runs only). Returns the failed runs and whether the ledger was built.
 
     A wave depends on the earlier ones twice: its answer-drift gate reads their harmonized
-    responses, its candidate edition their current editions (change against the previous
+    responses, its candidate edition their latest editions (change against the previous
     wave, the audit across waves). With workers and two or more waves, the two steps form a
     pipeline that keeps both orders: one worker harmonizes the waves one after another (then
     builds the ledger) while this process builds each wave's edition as soon as that wave is
@@ -348,37 +344,31 @@ def _build_waves(
     in turn. Either way every wave sees exactly what a one-by-one run would show it, so the
     published files are the same."""
     tags = {MAKE_CURRENT_TAG: "later"}  # every new edition is made current once, afterwards
-    pipelined = workers > 1 and len(waves) > 1
     failures: list[FailedRun] = []
     with worker_pool(instance, 1 if workers > 1 else 0) as beside:
-        if beside is not None and pipelined:
-            job = defs.resolve_job_def(WAVE_JOB).asset_layer.selected_asset_keys
-            then = sorted(k for k in job if k != HARMONIZED)
+        pipelined = beside is not None and len(waves) > 1
+        harmonizing: dict[int, Future] = {}
+        if pipelined:  # one worker: its runs go one after another, in the order given
             log(f"waves {', '.join(map(str, waves))}: harmonizing beside the editions")
-            # one worker: its runs go one after another, in wave order
-            harmonize = dict(asset_selection=[HARMONIZED], tags=tags)
-            harmonizing = {
-                w: beside.submit(_run_in_worker, WAVE_JOB, partition_key=str(w), **harmonize)
-                for w in waves
-            }
-            ledger = beside.submit(_run_in_worker, NATIONAL_JOB, asset_selection=[LEDGER])
-            for wave in waves:
+            job = defs.resolve_job_def(WAVE_JOB).asset_layer.selected_asset_keys
+            edition_steps = sorted(k for k in job if k != HARMONIZED)
+            for w in waves:
+                harmonizing[w] = beside.submit(_run_in_worker, WAVE_JOB, partition_key=str(w),
+                                               asset_selection=[HARMONIZED], tags=tags)  # fmt: skip
+        ledger = None if beside is None else beside.submit(_run_in_worker, NATIONAL_JOB,
+                                                           asset_selection=[LEDGER])  # fmt: skip
+        for wave in waves:
+            if pipelined:
                 died = FailedRun(WAVE_JOB, str(wave), None, (), "")
                 failed = _worker_result(harmonizing[wave], died)
                 if failed is None:  # as in the whole job: no edition from a failed harmonize
                     log(f"wave {wave}: edition")
-                    failed = _run(WAVE_JOB, instance, str(wave), asset_selection=then, tags=tags)
-                failures += [replace(failed, label=f"wave {wave}")] if failed else []
-        else:
-            ledger = (
-                None
-                if beside is None
-                else beside.submit(_run_in_worker, NATIONAL_JOB, asset_selection=[LEDGER])
-            )
-            for wave in waves:
+                    failed = _run(WAVE_JOB, instance, str(wave), asset_selection=edition_steps,
+                                  tags=tags)  # fmt: skip
+            else:
                 log(f"wave {wave}: harmonizing")
                 failed = _run(WAVE_JOB, instance, str(wave), tags=tags)
-                failures += [replace(failed, label=f"wave {wave}")] if failed else []
+            failures += [replace(failed, label=f"wave {wave}")] if failed else []
         if ledger is not None:
             died = FailedRun(NATIONAL_JOB, None, None, (), "")
             failures += [f for f in [_worker_result(ledger, died)] if f]
