@@ -45,6 +45,7 @@ from assets.indicators.counts import (
     with_held_answers,
 )
 from assets.indicators.levels import build_levels
+from assets.indicators.publish import published_reason
 from assets.storage import (
     DataZones,
     concat_frames,
@@ -137,10 +138,8 @@ def with_change_columns(
         cells[c] = np.where(hidden, np.nan, got[c].astype(float).to_numpy())
     for c in ("comparable_with_previous", "change_significant"):
         cells[c] = got[c].fillna(False).astype(bool).to_numpy() & ~hidden
-    # why no change is given, as publish.published_cells words it for a withheld cell
-    reason = got["comparable_reason"].to_numpy(dtype=object)
-    reason = np.where(~hidden | pd.isna(reason), reason, "suppressed")
-    cells["comparable_reason"] = pd.Series(reason, index=cells.index, dtype=object)
+    reason = published_reason(got["comparable_reason"], hidden)
+    cells["comparable_reason"] = reason.set_axis(cells.index)
     return replace(publication, cells=cells, internal_cells=mine)
 
 

@@ -76,11 +76,16 @@ def published_cells(cells: pd.DataFrame) -> pd.DataFrame:
     out["suppression_reason"] = pd.Series(rule, index=rows, dtype=object)  # not inferred as text
     for col in ("comparable_with_previous", "change_significant"):
         out[col] = c[col].to_numpy(dtype=bool) & ~suppressed
-    reason = c["comparable_reason"].to_numpy(dtype=object)
-    reason = np.where(~suppressed | pd.isna(reason), reason, "suppressed")
-    out["comparable_reason"] = pd.Series(reason, index=rows, dtype=object)
+    out["comparable_reason"] = published_reason(c["comparable_reason"], suppressed)
     out["wave"] = c["wave"].to_numpy(dtype="int64")
     return pd.DataFrame({col: out[col] for col in CELL_COLUMNS})
+
+
+def published_reason(reason: pd.Series, suppressed: np.ndarray) -> pd.Series:
+    """Why no change is given, as published: a withheld cell's reason is `suppressed`."""
+    values = reason.to_numpy(dtype=object)
+    values = np.where(~suppressed | pd.isna(values), values, "suppressed")
+    return pd.Series(values, index=pd.RangeIndex(len(values)), dtype=object)
 
 
 def distribution_table(
